@@ -1,0 +1,90 @@
+//! The user's preferences. Stored by [`crate::Store::settings`], one row per key.
+
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// The day a week starts on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeekStart {
+    #[default]
+    Monday,
+    Sunday,
+}
+
+impl std::str::FromStr for WeekStart {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "monday" | "mon" => Ok(WeekStart::Monday),
+            "sunday" | "sun" => Ok(WeekStart::Sunday),
+            _ => Err(Error::InvalidSetting {
+                key: "week_start".into(),
+                reason: format!("{s:?} is not monday or sunday"),
+            }),
+        }
+    }
+}
+
+/// All settings with their defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub week_start: WeekStart,
+    /// An IANA zone name; `None` follows the system's zone.
+    pub time_zone: Option<String>,
+    pub sync_interval_minutes: u32,
+    /// Show events the user declined (they never count in totals).
+    pub show_declined: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            week_start: WeekStart::Monday,
+            time_zone: None,
+            sync_interval_minutes: 15,
+            show_declined: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Checks every value, so nothing invalid is ever stored.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(tz) = &self.time_zone {
+            parse_tz(tz)?;
+        }
+        if !(1..=24 * 60).contains(&self.sync_interval_minutes) {
+            return Err(Error::InvalidSetting {
+                key: "sync_interval_minutes".into(),
+                reason: "must be between 1 and 1440 minutes".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The zone the week is laid out in: the setting, else the system's, else UTC.
+    pub fn zone(&self) -> Tz {
+        self.time_zone
+            .as_deref()
+            .and_then(|name| parse_tz(name).ok())
+            .or_else(system_zone)
+            .unwrap_or(chrono_tz::UTC)
+    }
+}
+
+/// Parses an IANA zone name.
+pub fn parse_tz(name: &str) -> Result<Tz> {
+    name.parse::<Tz>()
+        .map_err(|_| Error::InvalidTimeZone(name.to_owned()))
+}
+
+/// The operating system's zone, if it names an IANA zone.
+pub fn system_zone() -> Option<Tz> {
+    iana_time_zone::get_timezone()
+        .ok()
+        .and_then(|name| name.parse().ok())
+}

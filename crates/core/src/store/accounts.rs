@@ -1,0 +1,101 @@
+//! Accounts: who Vica reads from. Never tokens.
+
+use chrono::Utc;
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::Store;
+use super::convert::{instant, parse, secs};
+use crate::model::{Account, AccountStatus, Provider};
+use crate::{Error, Result};
+
+const COLUMNS: &str = "id, provider, label, keychain_entry, is_demo, status, created_at";
+
+fn account(row: &Row<'_>) -> rusqlite::Result<Account> {
+    Ok(Account {
+        id: row.get(0)?,
+        provider: parse(1, &row.get::<_, String>(1)?, |s| s.parse().ok())?,
+        label: row.get(2)?,
+        keychain_entry: row.get(3)?,
+        is_demo: row.get(4)?,
+        status: parse(5, &row.get::<_, String>(5)?, |s| match s {
+            "ok" => Some(AccountStatus::Ok),
+            "needs_reconnect" => Some(AccountStatus::NeedsReconnect),
+            _ => None,
+        })?,
+        created_at: instant(6, row.get(6)?)?,
+    })
+}
+
+impl Store {
+    /// Adds an account, or returns the existing one with the same provider and label.
+    pub fn add_account(
+        &self,
+        provider: Provider,
+        label: &str,
+        keychain_entry: Option<&str>,
+        is_demo: bool,
+    ) -> Result<Account> {
+        self.conn.execute(
+            "INSERT INTO accounts (provider, label, keychain_entry, is_demo, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (provider, label) DO UPDATE SET keychain_entry = excluded.keychain_entry",
+            params![
+                provider.as_str(),
+                label,
+                keychain_entry,
+                is_demo,
+                secs(Utc::now())
+            ],
+        )?;
+        let sql = format!("SELECT {COLUMNS} FROM accounts WHERE provider = ?1 AND label = ?2");
+        Ok(self
+            .conn
+            .query_row(&sql, params![provider.as_str(), label], account)?)
+    }
+
+    /// All accounts, oldest first.
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        let sql = format!("SELECT {COLUMNS} FROM accounts ORDER BY id");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map([], account)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// One account by id.
+    pub fn account(&self, id: i64) -> Result<Account> {
+        let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1");
+        self.conn
+            .query_row(&sql, [id], account)
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("account {id}")))
+    }
+
+    /// Marks an account as working or as needing the user to reconnect it.
+    pub fn set_account_status(&self, id: i64, status: AccountStatus) -> Result<()> {
+        let status = match status {
+            AccountStatus::Ok => "ok",
+            AccountStatus::NeedsReconnect => "needs_reconnect",
+        };
+        let n = self.conn.execute(
+            "UPDATE accounts SET status = ?1 WHERE id = ?2",
+            params![status, id],
+        )?;
+        if n == 0 {
+            return Err(Error::NotFound(format!("account {id}")));
+        }
+        Ok(())
+    }
+
+    /// Removes an account with its sources and their cached events and tasks.
+    pub fn delete_account(&self, id: i64) -> Result<()> {
+        let n = self
+            .conn
+            .execute("DELETE FROM accounts WHERE id = ?1", [id])?;
+        if n == 0 {
+            return Err(Error::NotFound(format!("account {id}")));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,223 @@
+//! The write path of sync: one page of provider data and its cursor, in one transaction.
+//!
+//! Every provider, the demo included, writes through [`Store::write_page`].
+//! Writes are upserts keyed by (source, provider id), so replaying a page after
+//! a crash or a retry never duplicates anything, and the cursor only moves
+//! together with the data it follows.
+
+use chrono::Utc;
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::Store;
+use super::convert::{opt_instant, secs};
+use crate::Result;
+use crate::model::{EventRecord, EventTime, SyncState, TaskRecord};
+
+/// One page of changes from a provider for one source.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    /// Created or changed events.
+    pub events: Vec<EventRecord>,
+    /// Provider ids of events that are gone (deleted or cancelled).
+    pub deleted_events: Vec<String>,
+    /// Created or changed tasks.
+    pub tasks: Vec<TaskRecord>,
+    /// Provider ids of tasks that are gone.
+    pub deleted_tasks: Vec<String>,
+}
+
+/// What to do with the source's cursor when the page commits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CursorUpdate {
+    /// Leave it as it is (a page in the middle of a listing).
+    Keep,
+    /// Store this cursor (a sync token, delta link or next-page marker).
+    Set(String),
+    /// Forget it, so the next sync starts over.
+    Clear,
+}
+
+/// What a page did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageOutcome {
+    pub written: usize,
+    pub deleted: usize,
+    /// Items that were skipped, with why: (provider id, reason).
+    pub rejected: Vec<(String, String)>,
+}
+
+impl Store {
+    /// Applies a page and moves the cursor, all or nothing.
+    pub fn write_page(
+        &mut self,
+        source_id: i64,
+        page: &Page,
+        cursor: CursorUpdate,
+    ) -> Result<PageOutcome> {
+        let tx = self.conn.transaction()?;
+        let mut outcome = PageOutcome::default();
+        for event in &page.events {
+            match event.validate() {
+                Ok(()) => {
+                    upsert_event(&tx, source_id, event)?;
+                    outcome.written += 1;
+                }
+                Err(e) => outcome
+                    .rejected
+                    .push((event.provider_id.clone(), e.to_string())),
+            }
+        }
+        for task in &page.tasks {
+            match task.validate() {
+                Ok(()) => {
+                    upsert_task(&tx, source_id, task)?;
+                    outcome.written += 1;
+                }
+                Err(e) => outcome
+                    .rejected
+                    .push((task.provider_id.clone(), e.to_string())),
+            }
+        }
+        {
+            let mut del =
+                tx.prepare_cached("DELETE FROM events WHERE source_id = ?1 AND provider_id = ?2")?;
+            for id in &page.deleted_events {
+                outcome.deleted += del.execute(params![source_id, id])?;
+            }
+            let mut del =
+                tx.prepare_cached("DELETE FROM tasks WHERE source_id = ?1 AND provider_id = ?2")?;
+            for id in &page.deleted_tasks {
+                outcome.deleted += del.execute(params![source_id, id])?;
+            }
+        }
+        match cursor {
+            CursorUpdate::Keep => {}
+            CursorUpdate::Set(c) => set_cursor(&tx, source_id, Some(&c))?,
+            CursorUpdate::Clear => set_cursor(&tx, source_id, None)?,
+        }
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    /// Where a source's sync stands; `None` before its first sync.
+    pub fn sync_state(&self, source_id: i64) -> Result<Option<SyncState>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT source_id, cursor, last_attempt_at, last_success_at, last_error
+                 FROM sync_state WHERE source_id = ?1",
+                [source_id],
+                |r| {
+                    Ok(SyncState {
+                        source_id: r.get(0)?,
+                        cursor: r.get(1)?,
+                        last_attempt_at: opt_instant(2, r.get(2)?)?,
+                        last_success_at: opt_instant(3, r.get(3)?)?,
+                        last_error: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?;
+        Ok(row)
+    }
+
+    /// Records a finished sync of a source: success clears the last error.
+    pub fn record_sync_result(&self, source_id: i64, error: Option<&str>) -> Result<()> {
+        let now = secs(Utc::now());
+        self.conn.execute(
+            "INSERT INTO sync_state (source_id, last_attempt_at, last_success_at, last_error)
+             VALUES (?1, ?2, CASE WHEN ?3 IS NULL THEN ?2 END, ?3)
+             ON CONFLICT (source_id) DO UPDATE SET
+                 last_attempt_at = excluded.last_attempt_at,
+                 last_success_at = CASE WHEN ?3 IS NULL THEN ?2 ELSE last_success_at END,
+                 last_error = ?3",
+            params![source_id, now, error],
+        )?;
+        Ok(())
+    }
+}
+
+fn set_cursor(tx: &Transaction<'_>, source_id: i64, cursor: Option<&str>) -> Result<()> {
+    tx.execute(
+        "INSERT INTO sync_state (source_id, cursor) VALUES (?1, ?2)
+         ON CONFLICT (source_id) DO UPDATE SET cursor = excluded.cursor",
+        params![source_id, cursor],
+    )?;
+    Ok(())
+}
+
+fn upsert_event(tx: &Transaction<'_>, source_id: i64, e: &EventRecord) -> Result<()> {
+    let (all_day, start_utc, end_utc, start_date, end_date) = match e.time {
+        EventTime::AllDay { start, end } => (
+            true,
+            start.and_time(chrono::NaiveTime::MIN).and_utc().timestamp(),
+            end.and_time(chrono::NaiveTime::MIN).and_utc().timestamp(),
+            Some(start.to_string()),
+            Some(end.to_string()),
+        ),
+        EventTime::Timed { start, end } => (false, secs(start), secs(end), None, None),
+    };
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO events (source_id, provider_id, title, description, location, all_day,
+             start_utc, end_utc, start_date, end_date, time_zone, status, my_response,
+             is_organizer, attendee_count, series_id, link, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+         ON CONFLICT (source_id, provider_id) DO UPDATE SET
+             title = excluded.title, description = excluded.description, location = excluded.location,
+             all_day = excluded.all_day, start_utc = excluded.start_utc, end_utc = excluded.end_utc,
+             start_date = excluded.start_date, end_date = excluded.end_date,
+             time_zone = excluded.time_zone, status = excluded.status,
+             my_response = excluded.my_response, is_organizer = excluded.is_organizer,
+             attendee_count = excluded.attendee_count, series_id = excluded.series_id,
+             link = excluded.link, updated_at = excluded.updated_at",
+    )?;
+    stmt.execute(params![
+        source_id,
+        e.provider_id,
+        e.title,
+        e.description,
+        e.location,
+        all_day,
+        start_utc,
+        end_utc,
+        start_date,
+        end_date,
+        e.time_zone,
+        e.status.as_str(),
+        e.my_response.map(|r| r.as_str()),
+        e.is_organizer,
+        e.attendee_count,
+        e.series_id,
+        e.link,
+        e.updated_at.map(secs),
+    ])?;
+    Ok(())
+}
+
+fn upsert_task(tx: &Transaction<'_>, source_id: i64, t: &TaskRecord) -> Result<()> {
+    let labels = serde_json::to_string(&t.labels).unwrap_or_else(|_| "[]".to_owned());
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO tasks (source_id, provider_id, content, description, section, labels,
+             priority, due_date, completed_at, link, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (source_id, provider_id) DO UPDATE SET
+             content = excluded.content, description = excluded.description,
+             section = excluded.section, labels = excluded.labels, priority = excluded.priority,
+             due_date = excluded.due_date, completed_at = excluded.completed_at,
+             link = excluded.link, updated_at = excluded.updated_at",
+    )?;
+    stmt.execute(params![
+        source_id,
+        t.provider_id,
+        t.content,
+        t.description,
+        t.section,
+        labels,
+        t.priority,
+        t.due_date.map(|d| d.to_string()),
+        t.completed_at.map(secs),
+        t.link,
+        t.updated_at.map(secs),
+    ])?;
+    Ok(())
+}

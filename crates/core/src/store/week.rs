@@ -1,0 +1,164 @@
+//! The week view's reads: a few indexed range queries.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Row, params};
+
+use super::Store;
+use super::convert::{date, instant, opt_date, opt_instant, parse, secs};
+use crate::Result;
+use crate::model::{Event, EventRecord, EventStatus, EventTime, Response, Task, TaskRecord};
+
+/// All-day events are stored at UTC midnights; widen the range by a day on
+/// each side so every zone's view of the week is covered. The week model
+/// filters precisely.
+const ALL_DAY_MARGIN: i64 = 24 * 3600;
+
+fn event(row: &Row<'_>) -> rusqlite::Result<Event> {
+    let all_day: bool = row.get(6)?;
+    let time = if all_day {
+        EventTime::AllDay {
+            start: date(9, &row.get::<_, String>(9)?)?,
+            end: date(10, &row.get::<_, String>(10)?)?,
+        }
+    } else {
+        EventTime::Timed {
+            start: instant(7, row.get(7)?)?,
+            end: instant(8, row.get(8)?)?,
+        }
+    };
+    Ok(Event {
+        id: row.get(0)?,
+        source_id: row.get(1)?,
+        record: EventRecord {
+            provider_id: row.get(2)?,
+            title: row.get(3)?,
+            description: row.get(4)?,
+            location: row.get(5)?,
+            time,
+            time_zone: row.get(11)?,
+            status: parse(12, &row.get::<_, String>(12)?, |s| match s {
+                "confirmed" => Some(EventStatus::Confirmed),
+                "tentative" => Some(EventStatus::Tentative),
+                "cancelled" => Some(EventStatus::Cancelled),
+                _ => None,
+            })?,
+            my_response: row
+                .get::<_, Option<String>>(13)?
+                .map(|s| {
+                    parse(13, &s, |s| match s {
+                        "accepted" => Some(Response::Accepted),
+                        "declined" => Some(Response::Declined),
+                        "tentative" => Some(Response::Tentative),
+                        "needs_action" => Some(Response::NeedsAction),
+                        _ => None,
+                    })
+                })
+                .transpose()?,
+            is_organizer: row.get(14)?,
+            attendee_count: row.get(15)?,
+            series_id: row.get(16)?,
+            link: row.get(17)?,
+            updated_at: opt_instant(18, row.get(18)?)?,
+        },
+    })
+}
+
+fn task(row: &Row<'_>) -> rusqlite::Result<Task> {
+    let labels: String = row.get(6)?;
+    Ok(Task {
+        id: row.get(0)?,
+        source_id: row.get(1)?,
+        record: TaskRecord {
+            provider_id: row.get(2)?,
+            content: row.get(3)?,
+            description: row.get(4)?,
+            section: row.get(5)?,
+            labels: serde_json::from_str(&labels).unwrap_or_default(),
+            priority: row.get(7)?,
+            due_date: opt_date(8, row.get(8)?)?,
+            completed_at: opt_instant(9, row.get(9)?)?,
+            link: row.get(10)?,
+            updated_at: opt_instant(11, row.get(11)?)?,
+        },
+    })
+}
+
+const EVENT_COLUMNS: &str =
+    "e.id, e.source_id, e.provider_id, e.title, e.description, e.location, e.all_day,
+    e.start_utc, e.end_utc, e.start_date, e.end_date, e.time_zone, e.status, e.my_response,
+    e.is_organizer, e.attendee_count, e.series_id, e.link, e.updated_at";
+
+const TASK_COLUMNS: &str =
+    "t.id, t.source_id, t.provider_id, t.content, t.description, t.section, t.labels,
+    t.priority, t.due_date, t.completed_at, t.link, t.updated_at";
+
+impl Store {
+    /// Events of included sources that may overlap `[start, end)`, cancelled ones left out.
+    /// All-day events within a day of the range are included; callers place them by date.
+    pub fn events_overlapping(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Vec<Event>> {
+        // The scan is bounded below by the longest event in the store, which the
+        // events_span index answers at once.
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events e JOIN sources s ON s.id = e.source_id
+             WHERE e.start_utc < ?2
+               AND e.start_utc >= ?1 - (SELECT coalesce(max(end_utc - start_utc), 0) FROM events)
+               AND e.end_utc > ?1
+               AND e.status != 'cancelled' AND s.included = 1
+             ORDER BY e.all_day DESC, e.start_utc, e.end_utc, e.id"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(
+                params![secs(start) - ALL_DAY_MARGIN, secs(end) + ALL_DAY_MARGIN],
+                event,
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Tasks of included sources completed in `[start, end)`, in completion order.
+    pub fn tasks_completed_between(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Vec<Task>> {
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM tasks t JOIN sources s ON s.id = t.source_id
+             WHERE t.completed_at >= ?1 AND t.completed_at < ?2 AND s.included = 1
+             ORDER BY t.completed_at, t.id"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(params![secs(start), secs(end)], task)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Open tasks of included sources due in `[from, to)`, by due date.
+    pub fn open_tasks_due_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Task>> {
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM tasks t JOIN sources s ON s.id = t.source_id
+             WHERE t.completed_at IS NULL AND t.due_date >= ?1 AND t.due_date < ?2 AND s.included = 1
+             ORDER BY t.due_date, t.priority DESC, t.id"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(params![from.to_string(), to.to_string()], task)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Counts of cached items per source: (events, tasks).
+    pub fn item_counts(&self, source_id: i64) -> Result<(i64, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT count(*) FROM events WHERE source_id = ?1),
+                    (SELECT count(*) FROM tasks WHERE source_id = ?1)",
+            [source_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+}
