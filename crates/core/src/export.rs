@@ -202,7 +202,7 @@ pub fn inline(text: &str) -> String {
 fn block(text: &str) -> String {
     text.trim()
         .lines()
-        .map(|l| inline(l))
+        .map(inline)
         .collect::<Vec<_>>()
         .join("\n")
         .trim()

@@ -380,7 +380,7 @@ impl Layout {
                 }
                 EventTime::Timed { start, end } => {
                     let mut on_any_day = false;
-                    for i in 0..7 {
+                    for (i, day) in days.iter_mut().enumerate() {
                         let (ds, de) = (self.bounds[i], self.bounds[i + 1]);
                         let overlaps = if start == end {
                             start >= ds && start < de
@@ -389,7 +389,7 @@ impl Layout {
                         };
                         if overlaps {
                             on_any_day = true;
-                            days[i].events.push(event_item(
+                            day.events.push(event_item(
                                 event,
                                 sources,
                                 tz,

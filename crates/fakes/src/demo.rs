@@ -179,7 +179,7 @@ fn day_of(monday: NaiveDate, wd: Weekday) -> NaiveDate {
 pub fn world(today: NaiveDate, tz: Tz) -> Vec<DemoAccount> {
     let this_week = WeekKey::containing(today, WeekStart::Monday);
     let first_monday = this_week.monday() - Duration::weeks(HISTORY_WEEKS - 1);
-    let mut dice = Dice(0x5EED_0F_71CA);
+    let mut dice = Dice(0x005E_ED0F_71CA);
     let mut work = Calendar::new(tz);
     let mut personal = Calendar::new(tz);
     let mut client = Calendar::new(tz);
