@@ -1,0 +1,40 @@
+# Vica: `make run` starts the desktop app (demo data when no account is
+# connected); `make test` runs every check and test. Both install what they
+# need first (scripts/setup.sh).
+
+CARGO ?= cargo
+APP := target/debug/vica-app
+
+.PHONY: run setup ui app cli test lint test-rust test-ui fmt
+
+run: app
+	./$(APP)
+
+setup:
+	./scripts/setup.sh
+
+ui: setup
+	cd ui && npm run build
+
+# The built UI is embedded only with the custom-protocol feature.
+app: ui
+	$(CARGO) build -p vica-app --features custom-protocol
+
+cli:
+	$(CARGO) build -p vica-cli
+
+test: setup lint test-ui test-rust
+
+lint: ui
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	cd ui && npm run check
+
+test-ui:
+	cd ui && npm test
+
+test-rust: ui
+	$(CARGO) test --workspace
+
+fmt:
+	$(CARGO) fmt --all
