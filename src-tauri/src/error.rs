@@ -1,0 +1,81 @@
+//! The error the UI receives when a command fails.
+
+use serde::Serialize;
+
+/// A failure as the UI sees it: a stable machine-readable `code` and a
+/// message meant for people.
+///
+/// Codes: `invalid_week`, `invalid_setting`, `database`, `not_found`, `io`,
+/// `internal`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IpcError {
+    pub code: String,
+    pub message: String,
+}
+
+impl IpcError {
+    pub fn new(code: &str, message: impl Into<String>) -> IpcError {
+        IpcError {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for IpcError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for IpcError {}
+
+impl From<vica_core::Error> for IpcError {
+    fn from(err: vica_core::Error) -> IpcError {
+        use vica_core::Error as E;
+        let code = match &err {
+            E::InvalidWeek { .. } => "invalid_week",
+            E::InvalidTimeZone(_) | E::InvalidSetting { .. } => "invalid_setting",
+            E::DatabaseUnreadable { .. }
+            | E::DatabaseTooNew { .. }
+            | E::Migration { .. }
+            | E::Sqlite(_) => "database",
+            E::NotFound(_) => "not_found",
+            E::NoDataDir | E::Io { .. } => "io",
+            _ => "internal",
+        };
+        IpcError::new(code, err.to_string())
+    }
+}
+
+/// What commands return.
+pub type IpcResult<T> = Result<T, IpcError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_errors_keep_their_message_and_get_a_code() {
+        let err: IpcError = "2026-47"
+            .parse::<vica_core::week::WeekKey>()
+            .unwrap_err()
+            .into();
+        assert_eq!(err.code, "invalid_week");
+        assert!(err.message.contains("2026-W47"), "{}", err.message);
+        let err: IpcError = vica_core::Error::NotFound("account 7".into()).into();
+        assert_eq!(
+            (err.code.as_str(), err.message.as_str()),
+            ("not_found", "account 7 not found")
+        );
+    }
+
+    #[test]
+    fn serializes_as_code_and_message() {
+        let json = serde_json::to_value(IpcError::new("database", "disk full")).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({ "code": "database", "message": "disk full" })
+        );
+    }
+}

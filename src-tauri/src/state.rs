@@ -1,0 +1,124 @@
+//! What the app holds while it runs: the open store, or why it could not be opened.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use chrono::Utc;
+use vica_core::Store;
+use vica_core::week::{Week, WeekKey};
+
+use crate::error::{IpcError, IpcResult};
+
+/// The app's state, managed by Tauri.
+///
+/// A store that fails to open (a corrupt file, a database from a newer Vica,
+/// an unwritable directory) does not stop the app: the error is kept here and
+/// every command returns it, so the window can say what went wrong.
+#[derive(Debug)]
+pub struct AppState {
+    data_dir: Option<PathBuf>,
+    store: Result<Mutex<Store>, IpcError>,
+}
+
+impl AppState {
+    /// Opens the store in the data dir (`VICA_DATA_DIR` or the OS default).
+    pub fn open() -> AppState {
+        match vica_core::paths::data_dir(None) {
+            Ok(dir) => AppState::open_in(&dir),
+            Err(err) => AppState {
+                data_dir: None,
+                store: Err(err.into()),
+            },
+        }
+    }
+
+    /// Opens the store in `dir`, installing the demo data on a first run.
+    pub fn open_in(dir: &Path) -> AppState {
+        AppState {
+            data_dir: Some(dir.to_path_buf()),
+            store: open_store(dir).map(Mutex::new).map_err(IpcError::from),
+        }
+    }
+
+    pub fn data_dir(&self) -> Option<&Path> {
+        self.data_dir.as_deref()
+    }
+
+    /// Why the store could not be opened, if it could not.
+    pub fn startup_error(&self) -> Option<IpcError> {
+        self.store.as_ref().err().cloned()
+    }
+
+    /// The week `key` ("2026-W47"), or the current week in the user's zone.
+    pub fn week(&self, key: Option<&str>) -> IpcResult<Week> {
+        let store = self.store()?;
+        let settings = store.settings()?;
+        let key = match key {
+            Some(key) => key.parse::<WeekKey>()?,
+            None => WeekKey::current(settings.zone(), settings.week_start),
+        };
+        Ok(Week::load(&store, key, &settings)?)
+    }
+
+    fn store(&self) -> IpcResult<MutexGuard<'_, Store>> {
+        let store = self.store.as_ref().map_err(Clone::clone)?;
+        // A panic while holding the lock leaves no half-written data behind:
+        // every write runs in a SQLite transaction that rolls back on drop.
+        Ok(store.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+fn open_store(dir: &Path) -> vica_core::Result<Store> {
+    let path = vica_core::paths::database_path(dir)?;
+    let mut store = Store::open(&path)?;
+    if store.accounts()?.is_empty() {
+        let today = Utc::now()
+            .with_timezone(&store.settings()?.zone())
+            .date_naive();
+        vica_fakes::demo::install(&mut store, today)?;
+    }
+    Ok(store)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_first_run_installs_the_demo_and_shows_the_current_week() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::open_in(dir.path());
+        assert_eq!(state.startup_error(), None);
+        let week = state.week(None).unwrap();
+        assert_eq!(week.days.len(), 7);
+        assert!(
+            week.totals.event_count > 0,
+            "the demo fills the current week"
+        );
+        let earlier = state.week(Some("2026-W01")).unwrap();
+        assert_eq!(earlier.key.to_string(), "2026-W01");
+    }
+
+    #[test]
+    fn a_bad_week_key_is_an_invalid_week_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = AppState::open_in(dir.path())
+            .week(Some("last week"))
+            .unwrap_err();
+        assert_eq!(err.code, "invalid_week");
+    }
+
+    #[test]
+    fn a_corrupt_database_is_reported_not_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(vica_core::paths::DATABASE_FILE),
+            vec![0x42; 8192],
+        )
+        .unwrap();
+        let state = AppState::open_in(dir.path());
+        let err = state.startup_error().expect("the open fails");
+        assert_eq!(err.code, "database");
+        assert_eq!(state.week(None).unwrap_err(), err);
+    }
+}

@@ -1,0 +1,154 @@
+// The shapes the backend sends, mirrored by hand from the Rust types they
+// serialize (field names as serde writes them). Keep in step with:
+// crates/core/src/week.rs, crates/core/src/model.rs, crates/core/src/settings.rs,
+// src-tauri/src/error.rs and src-tauri/src/commands.rs.
+
+/** A local calendar date, "2026-11-16". */
+export type IsoDate = string;
+
+/** An ISO week key, "2026-W47". */
+export type WeekKey = string;
+
+export type WeekStart = "monday" | "sunday";
+
+export type Response = "accepted" | "declined" | "tentative" | "needs_action";
+
+/** `vica_core::week::Week`. */
+export interface Week {
+  key: WeekKey;
+  /** "Week 47 · 16–22 Nov 2026". */
+  label: string;
+  week_start: WeekStart;
+  time_zone: string;
+  first_day: IsoDate;
+  last_day: IsoDate;
+  days: Day[];
+  totals: Totals;
+  /** This week's totals minus last week's. */
+  change: Change;
+  previous: Totals;
+  /** Open tasks due in the seven days after this week. */
+  next_week_tasks: TaskItem[];
+  reflection: Reflection;
+}
+
+/** `vica_core::week::Day`: one local day. */
+export interface Day {
+  date: IsoDate;
+  /** "Mon". */
+  weekday: string;
+  all_day: EventItem[];
+  events: EventItem[];
+  tasks: TaskItem[];
+  /** Minutes in counted events on this day, overlaps merged. */
+  event_minutes: number;
+}
+
+/** `vica_core::week::EventItem`: an event as shown on one day. */
+export interface EventItem {
+  id: number;
+  source_id: number;
+  source: string;
+  color: string | null;
+  title: string;
+  location: string | null;
+  description: string | null;
+  all_day: boolean;
+  /** Local wall-clock times on this day ("09:00", end may be "24:00"); null for all-day events. */
+  start_time: string | null;
+  end_time: string | null;
+  /** RFC 3339 instants (timed) or dates (all-day, end exclusive). */
+  starts: string;
+  ends: string;
+  /** Length of the whole event in minutes (0 for all-day events). */
+  minutes: number;
+  /** Began on an earlier day. */
+  continued: boolean;
+  /** Goes on into a later day. */
+  continues: boolean;
+  response: Response | null;
+  is_organizer: boolean;
+  recurring: boolean;
+  attendees: number;
+  declined: boolean;
+  link: string | null;
+}
+
+/** `vica_core::week::TaskItem`. */
+export interface TaskItem {
+  id: number;
+  source_id: number;
+  project: string;
+  color: string | null;
+  content: string;
+  description: string | null;
+  section: string | null;
+  labels: string[];
+  priority: number;
+  /** Local completion time ("17:45"), for completed tasks. */
+  completed_time: string | null;
+  due_date: IsoDate | null;
+  link: string | null;
+}
+
+/** `vica_core::week::Totals`. */
+export interface Totals {
+  event_minutes: number;
+  event_count: number;
+  all_day_count: number;
+  tasks_completed: number;
+  per_source: SourceTotal[];
+  per_project: ProjectTotal[];
+  busiest_day: IsoDate | null;
+}
+
+export interface SourceTotal {
+  source_id: number;
+  name: string;
+  color: string | null;
+  event_minutes: number;
+  event_count: number;
+}
+
+export interface ProjectTotal {
+  source_id: number;
+  name: string;
+  color: string | null;
+  tasks_completed: number;
+}
+
+/** `vica_core::week::Change`: this week minus last week. */
+export interface Change {
+  event_minutes: number;
+  event_count: number;
+  tasks_completed: number;
+}
+
+/** `vica_core::model::Reflection`. */
+export interface Reflection {
+  went_well: string;
+  didnt_go_well: string;
+  focus_next: string;
+  notes: string;
+}
+
+/** `vica_app::commands::AppInfo`. */
+export interface AppInfo {
+  version: string;
+  data_dir: string | null;
+}
+
+/** `vica_app::error::IpcError` codes. */
+export type ErrorCode =
+  | "invalid_week"
+  | "invalid_setting"
+  | "database"
+  | "not_found"
+  | "io"
+  | "internal";
+
+/** `vica_app::error::IpcError`: what a failed command rejects with. */
+export interface IpcError {
+  code: ErrorCode | string;
+  message: string;
+}
