@@ -1,11 +1,11 @@
 //! `vica`: the weekly review from the terminal, over the same core as the app.
 
 mod render;
+mod sync;
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use chrono::Utc;
 use clap::{Parser, Subcommand};
 
 use vica_core::Store;
@@ -54,6 +54,15 @@ enum Command {
     },
     /// Show connected accounts, their sources and when each last synced.
     Status,
+    /// Fetch what changed at the providers since the last sync.
+    ///
+    /// Only changes are fetched (sync tokens); an interrupted sync resumes
+    /// where it stopped. Demo accounts sync from the built-in demo servers.
+    Sync {
+        /// Only these sources (name, id or provider id; repeatable)
+        #[arg(long, short, value_name = "SOURCE")]
+        source: Vec<String>,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -70,22 +79,10 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> Result<()> {
     let data_dir = vica_core::paths::data_dir(cli.data_dir.as_deref())?;
     let db = vica_core::paths::database_path(&data_dir)?;
-    let mut store = Store::open(&db)?;
+    let store = Store::open(&db)?;
     match cli.command {
-        Command::Demo => {
-            let today = Utc::now()
-                .with_timezone(&store.settings()?.zone())
-                .date_naive();
-            let s = vica_fakes::demo::install(&mut store, today)?;
-            println!(
-                "Loaded the demo data: {} accounts, {} sources, {} events, {} tasks into {}",
-                s.accounts,
-                s.sources,
-                s.events,
-                s.tasks,
-                db.display()
-            );
-        }
+        Command::Demo => sync::demo(store)?,
+        Command::Sync { source } => sync::sync(store, &source)?,
         Command::Week { week, json } => {
             let week = load_week(&store, week.as_deref())?;
             if json {

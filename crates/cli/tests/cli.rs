@@ -186,3 +186,35 @@ fn unknown_flags_get_clap_usual_message() {
         .success()
         .stdout(predicate::str::contains("demo").and(predicate::str::contains("export")));
 }
+
+#[test]
+fn sync_refreshes_the_demo_without_duplicates_and_reports_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    vica(dir.path())
+        .arg("sync")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("vica demo"));
+    vica(dir.path()).arg("demo").assert().success();
+    let week = last_week(dir.path());
+    let before = vica(dir.path())
+        .args(["week", "--week", &week, "--json"])
+        .output()
+        .unwrap()
+        .stdout;
+    vica(dir.path()).arg("sync").assert().success();
+    let after = vica(dir.path())
+        .args(["week", "--week", &week, "--json"])
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(
+        before, after,
+        "a sync with no changes leaves the week as it was"
+    );
+    vica(dir.path())
+        .args(["sync", "--source", "No such calendar"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no source matches"));
+}

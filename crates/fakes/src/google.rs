@@ -268,6 +268,11 @@ impl FakeGoogle {
         self.shared.harness.inject(fault);
     }
 
+    /// Drops the faults not yet applied.
+    pub fn clear_faults(&self) {
+        self.shared.harness.clear_faults();
+    }
+
     /// Delay added to every response.
     pub fn set_latency(&self, d: Duration) {
         self.shared.harness.set_latency(d);

@@ -100,6 +100,11 @@ impl Harness {
         lock(&self.faults).len()
     }
 
+    /// Drops the faults not yet applied.
+    pub fn clear_faults(&self) {
+        lock(&self.faults).clear();
+    }
+
     /// Delay added before every response.
     pub fn set_latency(&self, d: Duration) {
         *lock(&self.latency) = d;

@@ -25,7 +25,7 @@ use include_dir::{Dir, include_dir};
 use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{M, Migrations};
 
-pub use sync::{CursorUpdate, Page, PageOutcome};
+pub use sync::{CursorUpdate, Page, PageOutcome, Sweep};
 
 use crate::{Error, Result};
 

@@ -5,7 +5,7 @@
 //! a crash or a retry never duplicates anything, and the cursor only moves
 //! together with the data it follows.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::Store;
@@ -24,6 +24,21 @@ pub struct Page {
     pub tasks: Vec<TaskRecord>,
     /// Provider ids of tasks that are gone.
     pub deleted_tasks: Vec<String>,
+    /// During a full listing: the generation every written item is stamped with
+    /// (from [`Store::begin_full_sync`]).
+    pub generation: Option<i64>,
+    /// On the last page of a full listing: delete what the listing did not return.
+    pub sweep: Option<Sweep>,
+}
+
+/// Deletes a source's items inside `[start, end)` stamped before `generation`:
+/// the ones a complete full listing did not return. Items outside the window
+/// are history the provider was not asked about, and stay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sweep {
+    pub generation: i64,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
 }
 
 /// What to do with the source's cursor when the page commits.
@@ -59,7 +74,7 @@ impl Store {
         for event in &page.events {
             match event.validate() {
                 Ok(()) => {
-                    upsert_event(&tx, source_id, event)?;
+                    upsert_event(&tx, source_id, event, page.generation)?;
                     outcome.written += 1;
                 }
                 Err(e) => outcome
@@ -70,7 +85,7 @@ impl Store {
         for task in &page.tasks {
             match task.validate() {
                 Ok(()) => {
-                    upsert_task(&tx, source_id, task)?;
+                    upsert_task(&tx, source_id, task, page.generation)?;
                     outcome.written += 1;
                 }
                 Err(e) => outcome
@@ -89,6 +104,22 @@ impl Store {
             for id in &page.deleted_tasks {
                 outcome.deleted += del.execute(params![source_id, id])?;
             }
+        }
+        if let Some(sweep) = page.sweep {
+            outcome.deleted += tx.execute(
+                "DELETE FROM events WHERE source_id = ?1 AND generation < ?2 AND end_utc > ?3 AND start_utc < ?4",
+                params![source_id, sweep.generation, secs(sweep.start), secs(sweep.end)],
+            )?;
+            outcome.deleted += tx.execute(
+                "DELETE FROM tasks WHERE source_id = ?1 AND generation < ?2
+                   AND (completed_at IS NULL OR (completed_at >= ?3 AND completed_at < ?4))",
+                params![
+                    source_id,
+                    sweep.generation,
+                    secs(sweep.start),
+                    secs(sweep.end)
+                ],
+            )?;
         }
         match cursor {
             CursorUpdate::Keep => {}
@@ -121,6 +152,17 @@ impl Store {
         Ok(row)
     }
 
+    /// Starts a full listing of a source: returns a new generation to stamp its pages with.
+    pub fn begin_full_sync(&self, source_id: i64) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "INSERT INTO sync_state (source_id, generation) VALUES (?1, 1)
+             ON CONFLICT (source_id) DO UPDATE SET generation = generation + 1
+             RETURNING generation",
+            [source_id],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Records a finished sync of a source: success clears the last error.
     pub fn record_sync_result(&self, source_id: i64, error: Option<&str>) -> Result<()> {
         let now = secs(Utc::now());
@@ -146,7 +188,12 @@ fn set_cursor(tx: &Transaction<'_>, source_id: i64, cursor: Option<&str>) -> Res
     Ok(())
 }
 
-fn upsert_event(tx: &Transaction<'_>, source_id: i64, e: &EventRecord) -> Result<()> {
+fn upsert_event(
+    tx: &Transaction<'_>,
+    source_id: i64,
+    e: &EventRecord,
+    generation: Option<i64>,
+) -> Result<()> {
     let (all_day, start_utc, end_utc, start_date, end_date) = match e.time {
         EventTime::AllDay { start, end } => (
             true,
@@ -160,8 +207,8 @@ fn upsert_event(tx: &Transaction<'_>, source_id: i64, e: &EventRecord) -> Result
     let mut stmt = tx.prepare_cached(
         "INSERT INTO events (source_id, provider_id, title, description, location, all_day,
              start_utc, end_utc, start_date, end_date, time_zone, status, my_response,
-             is_organizer, attendee_count, series_id, link, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+             is_organizer, attendee_count, series_id, link, updated_at, generation)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, coalesce(?19, 0))
          ON CONFLICT (source_id, provider_id) DO UPDATE SET
              title = excluded.title, description = excluded.description, location = excluded.location,
              all_day = excluded.all_day, start_utc = excluded.start_utc, end_utc = excluded.end_utc,
@@ -169,7 +216,8 @@ fn upsert_event(tx: &Transaction<'_>, source_id: i64, e: &EventRecord) -> Result
              time_zone = excluded.time_zone, status = excluded.status,
              my_response = excluded.my_response, is_organizer = excluded.is_organizer,
              attendee_count = excluded.attendee_count, series_id = excluded.series_id,
-             link = excluded.link, updated_at = excluded.updated_at",
+             link = excluded.link, updated_at = excluded.updated_at,
+             generation = coalesce(?19, generation)",
     )?;
     stmt.execute(params![
         source_id,
@@ -190,21 +238,28 @@ fn upsert_event(tx: &Transaction<'_>, source_id: i64, e: &EventRecord) -> Result
         e.series_id,
         e.link,
         e.updated_at.map(secs),
+        generation,
     ])?;
     Ok(())
 }
 
-fn upsert_task(tx: &Transaction<'_>, source_id: i64, t: &TaskRecord) -> Result<()> {
+fn upsert_task(
+    tx: &Transaction<'_>,
+    source_id: i64,
+    t: &TaskRecord,
+    generation: Option<i64>,
+) -> Result<()> {
     let labels = serde_json::to_string(&t.labels).unwrap_or_else(|_| "[]".to_owned());
     let mut stmt = tx.prepare_cached(
         "INSERT INTO tasks (source_id, provider_id, content, description, section, labels,
-             priority, due_date, completed_at, link, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             priority, due_date, completed_at, link, updated_at, generation)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, coalesce(?12, 0))
          ON CONFLICT (source_id, provider_id) DO UPDATE SET
              content = excluded.content, description = excluded.description,
              section = excluded.section, labels = excluded.labels, priority = excluded.priority,
              due_date = excluded.due_date, completed_at = excluded.completed_at,
-             link = excluded.link, updated_at = excluded.updated_at",
+             link = excluded.link, updated_at = excluded.updated_at,
+             generation = coalesce(?12, generation)",
     )?;
     stmt.execute(params![
         source_id,
@@ -218,6 +273,7 @@ fn upsert_task(tx: &Transaction<'_>, source_id: i64, t: &TaskRecord) -> Result<(
         t.completed_at.map(secs),
         t.link,
         t.updated_at.map(secs),
+        generation,
     ])?;
     Ok(())
 }

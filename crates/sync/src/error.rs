@@ -1,0 +1,96 @@
+//! Sync errors: what went wrong talking to a provider, in words a user can act on.
+
+use std::time::Duration;
+
+/// A failure of one request or one source's sync. Never carries a token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SyncError {
+    /// The provider could not be reached (DNS, refused, reset, dropped mid-response).
+    #[error("cannot reach {provider}: {detail}")]
+    Network {
+        provider: &'static str,
+        detail: String,
+    },
+
+    /// The provider did not answer in time.
+    #[error("{provider} did not answer in time")]
+    Timeout { provider: &'static str },
+
+    /// The provider keeps asking us to slow down.
+    #[error("{provider} is rate limiting requests; try again in {}", human(*retry_after))]
+    RateLimited {
+        provider: &'static str,
+        retry_after: Duration,
+    },
+
+    /// The credentials were refused even after a refresh.
+    #[error("{provider} refused the account's credentials; reconnect the account")]
+    Unauthorized { provider: &'static str },
+
+    /// The refresh token is no longer valid: the user must reconnect.
+    #[error("{provider} access was revoked or expired; reconnect the account")]
+    ReconnectNeeded { provider: &'static str },
+
+    /// The provider no longer knows our sync cursor; a full sync follows.
+    #[error("{provider} asked for a full sync")]
+    CursorExpired { provider: &'static str },
+
+    /// The calendar or project is gone at the provider.
+    #[error("{provider} no longer has this {what}")]
+    SourceGone {
+        provider: &'static str,
+        what: &'static str,
+    },
+
+    /// Any other HTTP error status.
+    #[error("{provider} answered {status}: {message}")]
+    Http {
+        provider: &'static str,
+        status: u16,
+        message: String,
+    },
+
+    /// A response that is not what the provider documents.
+    #[error("{provider} sent a response Vica cannot read: {detail}")]
+    Malformed {
+        provider: &'static str,
+        detail: String,
+    },
+
+    /// No access token is available for the account.
+    #[error("no credentials for this {provider} account: {detail}")]
+    Credentials {
+        provider: &'static str,
+        detail: String,
+    },
+
+    /// The local store failed.
+    #[error(transparent)]
+    Store(#[from] vica_core::Error),
+
+    /// Writing to the store was interrupted (the app is shutting down).
+    #[error("the sync was interrupted")]
+    Interrupted,
+}
+
+impl SyncError {
+    /// Whether trying the same request again may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Network { .. } | SyncError::Timeout { .. } | SyncError::RateLimited { .. }
+        ) || matches!(self, SyncError::Http { status, .. } if *status >= 500)
+    }
+}
+
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 120 {
+        format!("{} minutes", s.div_ceil(60))
+    } else {
+        format!("{s} seconds")
+    }
+}
+
+pub type Result<T, E = SyncError> = std::result::Result<T, E>;

@@ -1,0 +1,436 @@
+//! Google Calendar API v3.
+//!
+//! Sources come from `calendarList.list`; events from `events.list` with
+//! `singleEvents=true`. The first listing of a calendar is bounded by the sync
+//! window and paged with `nextPageToken`; its last page's `nextSyncToken`
+//! makes every later sync incremental. Items with `status: "cancelled"` are
+//! deletions. A 410 means the token is gone: the engine starts over.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use reqwest::Url;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use vica_core::model::{
+    EventRecord, EventStatus, EventTime, Response, Source, SourceKind, SourceRecord,
+};
+
+use crate::error::{Result, SyncError};
+use crate::http::{RetryPolicy, TokenSource, Transport};
+use crate::provider::{Fetched, Next, Provider, Window};
+
+const NAME: &str = "Google Calendar";
+
+/// The public API's base URL.
+pub const DEFAULT_BASE_URL: &str = "https://www.googleapis.com/calendar/v3";
+
+/// How to reach Google Calendar.
+#[derive(Debug, Clone)]
+pub struct GoogleConfig {
+    /// `https://www.googleapis.com/calendar/v3`, or a local fake's.
+    pub base_url: Url,
+    /// `maxResults` per page (Google allows up to 2500).
+    pub page_size: u32,
+    pub retry: RetryPolicy,
+}
+
+impl GoogleConfig {
+    pub fn new(base_url: &str) -> Result<GoogleConfig> {
+        let base_url = Url::parse(base_url.trim_end_matches('/')).map_err(|e| SyncError::Http {
+            provider: NAME,
+            status: 0,
+            message: format!("invalid base URL: {e}"),
+        })?;
+        Ok(GoogleConfig {
+            base_url,
+            page_size: 1000,
+            retry: RetryPolicy::default(),
+        })
+    }
+}
+
+/// A Google Calendar client for one account.
+pub struct Google {
+    config: GoogleConfig,
+    transport: Transport,
+}
+
+/// Where a calendar's listing stands, as stored in the cursor.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Cursor {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sync: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    page: Option<String>,
+}
+
+impl Google {
+    pub fn new(config: GoogleConfig, tokens: Arc<dyn TokenSource>) -> Result<Google> {
+        let transport = Transport::new(NAME, tokens, config.retry)?;
+        Ok(Google { config, transport })
+    }
+
+    fn url(&self, segments: &[&str]) -> Result<Url> {
+        let mut url = self.config.base_url.clone();
+        url.path_segments_mut()
+            .map_err(|()| malformed("the base URL cannot take a path"))?
+            .extend(segments);
+        Ok(url)
+    }
+}
+
+#[async_trait]
+impl Provider for Google {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    async fn list_sources(&self) -> Result<Vec<SourceRecord>> {
+        let mut sources = Vec::new();
+        let mut page: Option<String> = None;
+        loop {
+            let mut url = self.url(&["users", "me", "calendarList"])?;
+            url.query_pairs_mut().append_pair("maxResults", "250");
+            if let Some(p) = &page {
+                url.query_pairs_mut().append_pair("pageToken", p);
+            }
+            let body = self.transport.get_json(&url, &[]).await?;
+            let items = body
+                .get("items")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for item in items {
+                if let Some(source) = calendar_entry(item) {
+                    sources.push(source);
+                }
+            }
+            match body.get("nextPageToken").and_then(Value::as_str) {
+                Some(next) => page = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        Ok(sources)
+    }
+
+    async fn fetch(
+        &self,
+        source: &Source,
+        cursor: Option<&str>,
+        window: Window,
+    ) -> Result<Fetched> {
+        let cursor: Cursor = match cursor {
+            Some(c) => {
+                serde_json::from_str(c).map_err(|_| SyncError::CursorExpired { provider: NAME })?
+            }
+            None => Cursor::default(),
+        };
+        let mut url = self.url(&["calendars", &source.provider_id, "events"])?;
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("singleEvents", "true");
+            q.append_pair("maxResults", &self.config.page_size.to_string());
+            match &cursor.sync {
+                Some(token) => {
+                    q.append_pair("syncToken", token);
+                }
+                None => {
+                    q.append_pair(
+                        "timeMin",
+                        &window.start.to_rfc3339_opts(SecondsFormat::Secs, true),
+                    );
+                    q.append_pair(
+                        "timeMax",
+                        &window.end.to_rfc3339_opts(SecondsFormat::Secs, true),
+                    );
+                }
+            }
+            if let Some(page) = &cursor.page {
+                q.append_pair("pageToken", page);
+            }
+        }
+        let body = match self.transport.get_json(&url, &[]).await {
+            Err(SyncError::SourceGone { .. }) => {
+                return Err(SyncError::SourceGone {
+                    provider: NAME,
+                    what: "calendar",
+                });
+            }
+            other => other?,
+        };
+        parse_events_page(&body, cursor.sync)
+    }
+}
+
+/// Maps one page of `events.list`.
+fn parse_events_page(body: &Value, sync: Option<String>) -> Result<Fetched> {
+    let next = if let Some(page) = body.get("nextPageToken").and_then(Value::as_str) {
+        let c = Cursor {
+            sync,
+            page: Some(page.to_owned()),
+        };
+        Next::More(serde_json::to_string(&c).map_err(|e| malformed(&e.to_string()))?)
+    } else if let Some(token) = body.get("nextSyncToken").and_then(Value::as_str) {
+        let c = Cursor {
+            sync: Some(token.to_owned()),
+            page: None,
+        };
+        Next::Done(serde_json::to_string(&c).map_err(|e| malformed(&e.to_string()))?)
+    } else {
+        return Err(malformed(
+            "the page has neither nextPageToken nor nextSyncToken",
+        ));
+    };
+    let items = match body.get("items") {
+        None | Some(Value::Null) => &[][..],
+        Some(Value::Array(items)) => items.as_slice(),
+        Some(_) => return Err(malformed("items is not a list")),
+    };
+    let mut fetched = Fetched::new(next);
+    for (i, item) in items.iter().enumerate() {
+        let Some(id) = item
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+        else {
+            fetched.rejected.push((format!("item {i}"), "no id".into()));
+            continue;
+        };
+        if item.get("status").and_then(Value::as_str) == Some("cancelled") {
+            fetched.deleted_events.push(id.to_owned());
+            continue;
+        }
+        match event(item) {
+            Ok(e) => fetched.events.push(e),
+            Err(reason) => fetched.rejected.push((id.to_owned(), reason)),
+        }
+    }
+    Ok(fetched)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GEvent {
+    id: String,
+    status: Option<String>,
+    summary: Option<String>,
+    description: Option<String>,
+    location: Option<String>,
+    html_link: Option<String>,
+    updated: Option<String>,
+    start: Option<GTime>,
+    end: Option<GTime>,
+    #[serde(default)]
+    attendees: Vec<GAttendee>,
+    organizer: Option<GPerson>,
+    recurring_event_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GTime {
+    date: Option<String>,
+    date_time: Option<String>,
+    time_zone: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GAttendee {
+    #[serde(rename = "self", default)]
+    is_self: bool,
+    #[serde(default)]
+    resource: bool,
+    response_status: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct GPerson {
+    #[serde(rename = "self", default)]
+    is_self: bool,
+}
+
+/// Maps one Google event, or says why it cannot be read.
+fn event(item: &Value) -> Result<EventRecord, String> {
+    let e: GEvent =
+        serde_json::from_value(item.clone()).map_err(|e| format!("unexpected shape: {e}"))?;
+    let status = match e.status.as_deref() {
+        None | Some("confirmed") => EventStatus::Confirmed,
+        Some("tentative") => EventStatus::Tentative,
+        Some(other) => return Err(format!("unknown status {other:?}")),
+    };
+    let (start, end) = match (e.start, e.end) {
+        (Some(s), Some(e)) => (s, e),
+        _ => return Err("missing start or end".into()),
+    };
+    let time_zone = start.time_zone.clone().or_else(|| end.time_zone.clone());
+    let time = match (start.date, start.date_time, end.date, end.date_time) {
+        (Some(s), None, Some(e), None) => EventTime::AllDay {
+            start: date(&s)?,
+            end: date(&e)?,
+        },
+        (None, Some(s), None, Some(e)) => EventTime::Timed {
+            start: instant(&s)?,
+            end: instant(&e)?,
+        },
+        _ => return Err("start and end must both be dates or both be dateTimes".into()),
+    };
+    let me = e.attendees.iter().find(|a| a.is_self);
+    let my_response = match me.and_then(|a| a.response_status.as_deref()) {
+        Some("accepted") => Some(Response::Accepted),
+        Some("declined") => Some(Response::Declined),
+        Some("tentative") => Some(Response::Tentative),
+        Some("needsAction") => Some(Response::NeedsAction),
+        Some(other) => return Err(format!("unknown responseStatus {other:?}")),
+        None => None,
+    };
+    let attendee_count = e
+        .attendees
+        .iter()
+        .filter(|a| !a.is_self && !a.resource)
+        .count();
+    Ok(EventRecord {
+        provider_id: e.id,
+        title: e.summary.unwrap_or_default(),
+        description: e.description,
+        location: e.location,
+        time,
+        time_zone,
+        status,
+        my_response,
+        is_organizer: e.organizer.is_some_and(|o| o.is_self),
+        attendee_count: u32::try_from(attendee_count).unwrap_or(u32::MAX),
+        series_id: e.recurring_event_id,
+        link: e
+            .html_link
+            .filter(|l| l.starts_with("https://") || l.starts_with("http://")),
+        updated_at: e.updated.as_deref().and_then(|u| instant(u).ok()),
+    })
+}
+
+/// A calendarList entry as a source; entries marked deleted, and calendars
+/// whose events we cannot read (free/busy only), are skipped.
+fn calendar_entry(item: &Value) -> Option<SourceRecord> {
+    if item.get("deleted").and_then(Value::as_bool) == Some(true) {
+        return None;
+    }
+    let access_role = item
+        .get("accessRole")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    if access_role.as_deref() == Some("freeBusyReader") {
+        return None;
+    }
+    let id = item.get("id").and_then(Value::as_str)?;
+    let name = item
+        .get("summaryOverride")
+        .or_else(|| item.get("summary"))
+        .and_then(Value::as_str)
+        .unwrap_or(id);
+    Some(SourceRecord {
+        kind: SourceKind::Calendar,
+        provider_id: id.to_owned(),
+        name: name.to_owned(),
+        color: item
+            .get("backgroundColor")
+            .and_then(Value::as_str)
+            .filter(|c| is_hex_color(c))
+            .map(str::to_owned),
+        is_primary: item
+            .get("primary")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        access_role,
+    })
+}
+
+fn is_hex_color(c: &str) -> bool {
+    c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit())
+}
+
+fn date(s: &str) -> Result<NaiveDate, String> {
+    s.parse().map_err(|_| format!("invalid date {s:?}"))
+}
+
+fn instant(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| format!("invalid dateTime {s:?}"))
+}
+
+fn malformed(detail: &str) -> SyncError {
+    SyncError::Malformed {
+        provider: NAME,
+        detail: detail.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn timed_and_all_day_events_map_with_my_response() {
+        let page = json!({
+            "items": [
+                {"id": "a", "status": "confirmed", "summary": "Standup", "htmlLink": "https://calendar.google.com/event?eid=a",
+                 "start": {"dateTime": "2026-11-16T09:30:00+01:00", "timeZone": "Europe/Berlin"},
+                 "end": {"dateTime": "2026-11-16T09:45:00+01:00", "timeZone": "Europe/Berlin"},
+                 "attendees": [{"email": "me@x", "self": true, "responseStatus": "declined"}, {"email": "b@x"}, {"email": "room@x", "resource": true}],
+                 "organizer": {"email": "b@x"}, "recurringEventId": "series1", "updated": "2026-11-01T10:00:00.000Z"},
+                {"id": "b", "summary": "Holiday", "start": {"date": "2026-11-17"}, "end": {"date": "2026-11-18"}, "organizer": {"self": true}},
+                {"id": "c", "status": "cancelled"},
+                {"id": "d", "status": "exploded", "start": {"date": "2026-11-17"}, "end": {"date": "2026-11-18"}},
+                {"id": "e", "start": {"dateTime": "not a time"}, "end": {"dateTime": "2026-11-16T09:45:00Z"}},
+                {"summary": "no id"}
+            ],
+            "nextSyncToken": "tok"
+        });
+        let f = parse_events_page(&page, None).unwrap();
+        assert_eq!(f.events.len(), 2);
+        let a = &f.events[0];
+        assert_eq!(a.my_response, Some(Response::Declined));
+        assert_eq!(a.attendee_count, 1);
+        assert!(!a.is_organizer);
+        assert_eq!(a.series_id.as_deref(), Some("series1"));
+        assert_eq!(a.time_zone.as_deref(), Some("Europe/Berlin"));
+        assert_eq!(
+            a.time,
+            EventTime::Timed {
+                start: "2026-11-16T08:30:00Z".parse().unwrap(),
+                end: "2026-11-16T08:45:00Z".parse().unwrap()
+            }
+        );
+        let b = &f.events[1];
+        assert!(b.is_organizer);
+        assert!(matches!(b.time, EventTime::AllDay { .. }));
+        assert_eq!(f.deleted_events, ["c"]);
+        let rejected: Vec<&str> = f.rejected.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(rejected, ["d", "e", "item 5"]);
+        assert_eq!(f.next, Next::Done(r#"{"sync":"tok"}"#.into()));
+    }
+
+    #[test]
+    fn a_page_without_a_continuation_is_refused() {
+        let err = parse_events_page(&json!({"items": []}), None).unwrap_err();
+        assert!(matches!(err, SyncError::Malformed { .. }));
+        let err = parse_events_page(&json!({"items": 3, "nextSyncToken": "t"}), None).unwrap_err();
+        assert!(matches!(err, SyncError::Malformed { .. }));
+    }
+
+    #[test]
+    fn calendar_entries_become_sources() {
+        let s = calendar_entry(&json!({"id": "me@x", "summary": "Me", "summaryOverride": "Work", "backgroundColor": "#0088aa", "accessRole": "owner", "primary": true})).unwrap();
+        assert_eq!(
+            (s.name.as_str(), s.color.as_deref(), s.is_primary),
+            ("Work", Some("#0088aa"), true)
+        );
+        assert!(calendar_entry(&json!({"id": "x", "deleted": true})).is_none());
+        assert!(calendar_entry(&json!({"id": "x", "accessRole": "freeBusyReader"})).is_none());
+        let odd = calendar_entry(&json!({"id": "x", "backgroundColor": "red;</style>"})).unwrap();
+        assert_eq!(odd.color, None);
+    }
+}
