@@ -107,6 +107,7 @@ pub fn sync(store: Store, only: &[String]) -> Result<()> {
             only.join(", ")
         );
     }
+    let options = SyncOptions::from_settings(&store.settings()?);
     let store = Arc::new(Mutex::new(store));
     let rt = runtime()?;
     if accounts.iter().any(|a| a.is_demo) {
@@ -118,7 +119,7 @@ pub fn sync(store: Store, only: &[String]) -> Result<()> {
         ))?;
         print_failures(&report.reports);
     }
-    let engine = Engine::new(store.clone(), SyncOptions::default());
+    let engine = Engine::new(store.clone(), options);
     let mut failed = 0;
     for account in accounts.iter().filter(|a| !a.is_demo) {
         match account.provider {

@@ -38,6 +38,10 @@ pub struct Settings {
     pub sync_interval_minutes: u32,
     /// Show events the user declined (they never count in totals).
     pub show_declined: bool,
+    /// How far back the first sync of a calendar reaches, in weeks.
+    pub sync_weeks_back: u32,
+    /// How far ahead the first sync of a calendar reaches, in weeks.
+    pub sync_weeks_ahead: u32,
 }
 
 impl Default for Settings {
@@ -47,6 +51,8 @@ impl Default for Settings {
             time_zone: None,
             sync_interval_minutes: 15,
             show_declined: false,
+            sync_weeks_back: 26,
+            sync_weeks_ahead: 4,
         }
     }
 }
@@ -61,6 +67,13 @@ impl Settings {
             return Err(Error::InvalidSetting {
                 key: "sync_interval_minutes".into(),
                 reason: "must be between 1 and 1440 minutes".into(),
+            });
+        }
+        if !(1..=520).contains(&self.sync_weeks_back) || !(1..=104).contains(&self.sync_weeks_ahead)
+        {
+            return Err(Error::InvalidSetting {
+                key: "sync window".into(),
+                reason: "reach back 1 to 520 weeks and ahead 1 to 104 weeks".into(),
             });
         }
         Ok(())

@@ -390,6 +390,8 @@ fn settings_round_trip_and_invalid_values_are_refused() {
         time_zone: Some("America/New_York".into()),
         sync_interval_minutes: 30,
         show_declined: true,
+        sync_weeks_back: 52,
+        sync_weeks_ahead: 8,
     };
     store.save_settings(&settings).unwrap();
     assert_eq!(store.settings().unwrap(), settings);

@@ -6,7 +6,10 @@
 //! rewrites the same rows. A full listing stamps its items with a new
 //! generation and its last page sweeps what it did not return (inside the
 //! window), which is how a provider's "start over" (Google's 410) removes
-//! deletions it will never report. Sources run concurrently, bounded per
+//! deletions it will never report. A provider can also ask for such a fresh
+//! listing after a complete one ([`Provider::relist`]): Todoist lists the
+//! recent past afresh on every sync, Outlook when its delta link's window has
+//! drifted. Sources run concurrently, bounded per
 //! account; one source's failure is recorded on it and never stops the others.
 
 use std::collections::HashSet;
@@ -31,6 +34,17 @@ pub struct SyncOptions {
     pub weeks_ahead: i64,
     /// Sources of one account fetched at once.
     pub concurrency: usize,
+}
+
+impl SyncOptions {
+    /// The options the user's settings ask for.
+    pub fn from_settings(settings: &vica_core::settings::Settings) -> SyncOptions {
+        SyncOptions {
+            weeks_back: i64::from(settings.sync_weeks_back),
+            weeks_ahead: i64::from(settings.sync_weeks_ahead),
+            ..SyncOptions::default()
+        }
+    }
 }
 
 impl Default for SyncOptions {
@@ -275,10 +289,10 @@ impl Engine {
         let result = self.pull(&source, provider, progress, &mut report).await;
         let error = match result {
             Ok(()) => None,
-            Err(SyncError::SourceGone { .. }) => {
+            Err(SyncError::SourceGone { what, .. }) => {
                 let _ = self.store().mark_source_gone(source.id);
                 Some(format!(
-                    "{} no longer has this calendar; its cached items are kept",
+                    "{} no longer has this {what}; its cached items are kept",
                     provider.name()
                 ))
             }
@@ -315,6 +329,19 @@ impl Engine {
                 .and_then(|s| s.cursor)
                 .and_then(|c| serde_json::from_str(&c).ok())
         };
+        // After a complete listing the provider may ask for a fresh one (Todoist
+        // every time, Outlook when its delta link's window has drifted): a new
+        // generation whose last page sweeps, inside the new window, what it did not return.
+        if let Some(done) = stored.as_ref().filter(|s| !s.full)
+            && let Some(window) = provider.relist(&done.provider, done.window, self.window())
+        {
+            stored = Some(Stored {
+                full: true,
+                generation: self.store().begin_full_sync(source.id)?,
+                window,
+                provider: String::new(),
+            });
+        }
         loop {
             let current = match stored.take() {
                 Some(s) => s,
