@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 use tauri::State;
+use vica_core::model::Reflection;
+use vica_core::settings::Settings;
 use vica_core::week::Week;
 
 use crate::error::{IpcError, IpcResult};
@@ -11,6 +13,27 @@ use crate::state::AppState;
 #[tauri::command]
 pub async fn get_week(state: State<'_, AppState>, week: Option<String>) -> IpcResult<Week> {
     state.week(week.as_deref())
+}
+
+/// Replaces the reflection written for the week `week` ("2026-W47").
+#[tauri::command]
+pub async fn save_reflection(
+    state: State<'_, AppState>,
+    week: String,
+    reflection: Reflection,
+) -> IpcResult<()> {
+    state.save_reflection(&week, &reflection)
+}
+
+#[tauri::command]
+pub async fn get_settings(state: State<'_, AppState>) -> IpcResult<Settings> {
+    state.settings()
+}
+
+/// Validates and saves every setting; an invalid one is an `invalid_setting` error.
+#[tauri::command]
+pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> IpcResult<()> {
+    state.save_settings(&settings)
 }
 
 /// Why the store could not be opened at startup, if it could not.

@@ -18,6 +18,9 @@ pub fn app<R: Runtime>(builder: Builder<R>, state: state::AppState) -> Builder<R
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::get_week,
+            commands::save_reflection,
+            commands::get_settings,
+            commands::save_settings,
             commands::app_info,
             commands::startup_error
         ])

@@ -5,6 +5,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::Utc;
 use vica_core::Store;
+use vica_core::model::Reflection;
+use vica_core::settings::Settings;
 use vica_core::week::{Week, WeekKey};
 
 use crate::error::{IpcError, IpcResult};
@@ -60,6 +62,21 @@ impl AppState {
         Ok(Week::load(&store, key, &settings)?)
     }
 
+    /// Replaces the reflection written for the week `key`.
+    pub fn save_reflection(&self, key: &str, reflection: &Reflection) -> IpcResult<()> {
+        let key = key.parse::<WeekKey>()?;
+        Ok(self.store()?.save_reflection(key, reflection)?)
+    }
+
+    pub fn settings(&self) -> IpcResult<Settings> {
+        Ok(self.store()?.settings()?)
+    }
+
+    /// Validates and saves every setting; nothing is written if one is invalid.
+    pub fn save_settings(&self, settings: &Settings) -> IpcResult<()> {
+        Ok(self.store()?.save_settings(settings)?)
+    }
+
     fn store(&self) -> IpcResult<MutexGuard<'_, Store>> {
         let store = self.store.as_ref().map_err(Clone::clone)?;
         // A panic while holding the lock leaves no half-written data behind:
@@ -106,6 +123,47 @@ mod tests {
             .week(Some("last week"))
             .unwrap_err();
         assert_eq!(err.code, "invalid_week");
+    }
+
+    #[test]
+    fn a_saved_reflection_comes_back_with_its_week_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::open_in(dir.path());
+        let text = Reflection {
+            went_well: "Shipped <b>it</b>".into(),
+            notes: "line one\nline two".into(),
+            ..Reflection::default()
+        };
+        state.save_reflection("2026-W10", &text).unwrap();
+        assert_eq!(state.week(Some("2026-W10")).unwrap().reflection, text);
+        assert_eq!(
+            state.week(Some("2026-W11")).unwrap().reflection,
+            Reflection::default()
+        );
+        let err = state.save_reflection("W10", &text).unwrap_err();
+        assert_eq!(err.code, "invalid_week");
+    }
+
+    #[test]
+    fn settings_are_validated_saved_and_lay_out_the_week() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::open_in(dir.path());
+        let mut settings = state.settings().unwrap();
+        settings.week_start = vica_core::settings::WeekStart::Sunday;
+        settings.time_zone = Some("America/New_York".into());
+        state.save_settings(&settings).unwrap();
+        assert_eq!(state.settings().unwrap(), settings);
+        let week = state.week(Some("2026-W47")).unwrap();
+        assert_eq!(week.days[0].weekday, "Sun");
+        assert_eq!(week.time_zone, "America/New_York");
+
+        let mut bad = settings.clone();
+        bad.time_zone = Some("Mars/Olympus".into());
+        assert_eq!(
+            state.save_settings(&bad).unwrap_err().code,
+            "invalid_setting"
+        );
+        assert_eq!(state.settings().unwrap(), settings, "nothing was written");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 // Every function is typed, and every failure is an `IpcError` ({ code, message }).
 
 import { invoke } from "@tauri-apps/api/core";
-import type { AppInfo, IpcError, Week, WeekKey } from "./types";
+import { getCurrentWindow } from "@tauri-apps/api/window";
+import type { AppInfo, IpcError, Reflection, Settings, Week, WeekKey } from "./types";
 
 export type * from "./types";
 
@@ -33,6 +34,21 @@ export function getWeek(week?: WeekKey): Promise<Week> {
   return call<Week>("get_week", { week: week ?? null });
 }
 
+/** Replaces the reflection written for `week`. */
+export function saveReflection(week: WeekKey, reflection: Reflection): Promise<void> {
+  return call<void>("save_reflection", { week, reflection });
+}
+
+/** The user's settings (defaults for anything never set). */
+export function getSettings(): Promise<Settings> {
+  return call<Settings>("get_settings");
+}
+
+/** Validates and saves every setting; an invalid one rejects with code `invalid_setting`. */
+export function saveSettings(settings: Settings): Promise<void> {
+  return call<void>("save_settings", { settings });
+}
+
 /** Why the store could not be opened at startup, or null when all is well. */
 export function startupError(): Promise<IpcError | null> {
   return call<IpcError | null>("startup_error");
@@ -41,4 +57,25 @@ export function startupError(): Promise<IpcError | null> {
 /** The app's version and data directory. */
 export function appInfo(): Promise<AppInfo> {
   return call<AppInfo>("app_info");
+}
+
+/**
+ * Runs `beforeClose` when the user closes the window, then closes it. The
+ * window closes even if `beforeClose` fails or takes longer than `limitMs`.
+ * Resolves to a function that removes the hook.
+ */
+export async function onWindowClose(beforeClose: () => Promise<void>, limitMs = 3000): Promise<() => void> {
+  return getCurrentWindow().onCloseRequested(async () => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, limitMs);
+    });
+    try {
+      await Promise.race([beforeClose(), limit]);
+    } catch {
+      // Closing matters more than whatever failed; the failure was already shown.
+    } finally {
+      clearTimeout(timer);
+    }
+  });
 }

@@ -132,6 +132,19 @@ export interface Reflection {
   notes: string;
 }
 
+/** `vica_core::settings::Settings`. */
+export interface Settings {
+  week_start: WeekStart;
+  /** An IANA zone name ("Europe/Berlin"); null follows the system's zone. */
+  time_zone: string | null;
+  sync_interval_minutes: number;
+  /** Show events the user declined (they never count in totals). */
+  show_declined: boolean;
+  /** How far back and ahead the first sync of a calendar reaches, in weeks. */
+  sync_weeks_back: number;
+  sync_weeks_ahead: number;
+}
+
 /** `vica_app::commands::AppInfo`. */
 export interface AppInfo {
   version: string;

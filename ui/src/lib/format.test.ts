@@ -12,6 +12,7 @@ import {
   shortDate,
   timeRange,
   trend,
+  weekdayDate,
 } from "./format";
 
 describe("formatDuration", () => {
@@ -59,6 +60,9 @@ describe("dates and times", () => {
     expect(shortDate("2026-11-16")).toBe("16 Nov");
     expect(dayOfMonth("2026-11-06")).toBe("6");
     expect(shortDate("not a date")).toBe("not a date");
+    expect(weekdayDate("2026-11-23")).toBe("Mon 23 Nov");
+    expect(weekdayDate("2026-11-22")).toBe("Sun 22 Nov");
+    expect(weekdayDate("soon")).toBe("soon");
     expect(timeRange("09:00", "10:30")).toBe("09:00\u201310:30");
     expect(timeRange("23:00", "24:00")).toBe("23:00\u201324:00");
     expect(timeRange(null, null)).toBe("");

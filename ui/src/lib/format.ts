@@ -66,6 +66,16 @@ export function shortDate(date: string): string {
   return d ? `${d.day} ${MONTHS[d.month - 1]}` : date;
 }
 
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+/** "2026-11-23" → "Mon 23 Nov". */
+export function weekdayDate(date: string): string {
+  const d = parseIsoDate(date);
+  if (!d) return date;
+  const weekday = WEEKDAYS[new Date(Date.UTC(d.year, d.month - 1, d.day)).getUTCDay()];
+  return `${weekday} ${d.day} ${MONTHS[d.month - 1]}`;
+}
+
 /** "2026-11-16" → "16". */
 export function dayOfMonth(date: string): string {
   const d = parseIsoDate(date);

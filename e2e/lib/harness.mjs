@@ -1,0 +1,215 @@
+// What the real-window tests stand on: the built app, tauri-driver in front of
+// WebKitWebDriver, a fresh data dir, the `vica` CLI over the same data (the
+// core's own figures) and screenshots in e2e/output/.
+
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, connect } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { remote } from "webdriverio";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repo = resolve(here, "../..");
+const target = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(repo, "target");
+
+/** The app binary, built with the UI inside (`--features custom-protocol`). */
+export const APP = process.env.VICA_APP ?? join(target, "debug", "vica-app");
+/** The CLI over the same core. */
+export const CLI = process.env.VICA_CLI ?? join(target, "debug", "vica");
+export const OUTPUT = join(repo, "e2e", "output");
+
+function which(name) {
+  for (const dir of (process.env.PATH ?? "").split(":")) {
+    const path = join(dir, name);
+    if (dir && existsSync(path)) return path;
+  }
+  return null;
+}
+
+const TAURI_DRIVER =
+  process.env.TAURI_DRIVER ?? which("tauri-driver") ?? join(process.env.HOME ?? "", ".cargo", "bin", "tauri-driver");
+
+/** A TCP port nobody is listening on right now. */
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function waitForPort(port, child, ms = 20_000) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`tauri-driver exited with ${child.exitCode}`);
+    const open = await new Promise((done) => {
+      const socket = connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        done(true);
+      });
+      socket.once("error", () => done(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`tauri-driver did not listen on port ${port} within ${ms} ms`);
+}
+
+/**
+ * One test run: a fresh data dir, tauri-driver started with VICA_DATA_DIR
+ * pointing at it, and app sessions opened and closed on demand.
+ */
+export class Harness {
+  /** Everything this run writes: the data dir and the webview's own storage. */
+  root = "";
+  dataDir = "";
+  /** @type {import("webdriverio").Browser | null} */
+  browser = null;
+  #driver = null;
+  #port = 0;
+
+  async start() {
+    for (const [what, path] of [
+      ["the app (cargo build -p vica-app --features custom-protocol)", APP],
+      ["the CLI (cargo build -p vica-cli)", CLI],
+      ["tauri-driver (cargo install tauri-driver --locked)", TAURI_DRIVER],
+    ]) {
+      if (!existsSync(path)) throw new Error(`missing ${what}: ${path}`);
+    }
+    mkdirSync(OUTPUT, { recursive: true });
+    this.root = mkdtempSync(join(tmpdir(), "vica-e2e-"));
+    this.dataDir = join(this.root, "data");
+    const xdg = (name) => {
+      const dir = join(this.root, name);
+      mkdirSync(dir, { recursive: true });
+      return dir;
+    };
+    this.#port = await freePort();
+    const nativePort = await freePort();
+    // The app inherits this environment through tauri-driver and WebKitWebDriver.
+    // Its own XDG dirs keep WebKit's localStorage (the theme) out of the user's and other runs'.
+    const env = {
+      ...process.env,
+      VICA_DATA_DIR: this.dataDir,
+      XDG_DATA_HOME: xdg("xdg-data"),
+      XDG_CACHE_HOME: xdg("xdg-cache"),
+      XDG_CONFIG_HOME: xdg("xdg-config"),
+    };
+    this.#driver = spawn(TAURI_DRIVER, ["--port", String(this.#port), "--native-port", String(nativePort)], {
+      env,
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    // tauri-driver starts WebKitWebDriver itself; both must listen before a session can start.
+    await waitForPort(this.#port, this.#driver);
+    await waitForPort(nativePort, this.#driver);
+  }
+
+  /** Starts the app and waits for its first week. */
+  async open() {
+    this.browser = await remote({
+      hostname: "127.0.0.1",
+      port: this.#port,
+      // Failures surface as exceptions; the expected "no such alert" is not worth a log line.
+      logLevel: "silent",
+      connectionRetryCount: 2,
+      connectionRetryTimeout: 120_000,
+      waitforTimeout: 15_000,
+      capabilities: {
+        browserName: "wry",
+        "tauri:options": { application: APP },
+        // tauri-driver speaks WebDriver Classic only.
+        "wdio:enforceWebDriverClassic": true,
+      },
+    });
+    await this.browser.$("section.days").waitForExist({ timeout: 30_000 });
+    return this.browser;
+  }
+
+  /** Ends the session, which quits the app. */
+  async close() {
+    if (!this.browser) return;
+    const browser = this.browser;
+    this.browser = null;
+    await browser.deleteSession();
+  }
+
+  async stop({ keepData = false } = {}) {
+    try {
+      await this.close();
+    } catch {
+      // The driver is going away anyway.
+    }
+    if (this.#driver && this.#driver.exitCode === null) {
+      this.#driver.kill("SIGTERM");
+      await new Promise((r) => {
+        const timer = setTimeout(() => {
+          this.#driver?.kill("SIGKILL");
+          r();
+        }, 5000);
+        this.#driver?.once("exit", () => {
+          clearTimeout(timer);
+          r();
+        });
+      });
+    }
+    if (this.root && !keepData) rmSync(this.root, { recursive: true, force: true });
+  }
+
+  /** The core's week model, from `vica week --json` on the same data. */
+  week(key) {
+    const out = execFileSync(CLI, ["--data-dir", this.dataDir, "week", "--week", key, "--json"], {
+      encoding: "utf8",
+    });
+    return JSON.parse(out);
+  }
+
+  /** Writes a timed event straight into the cache, as a sync would have left it. */
+  insertEvent({ title, start, end, providerId }) {
+    const script = `
+import sqlite3, sys
+db, title, start, end, provider_id = sys.argv[1:6]
+con = sqlite3.connect(db, timeout=10)
+row = con.execute(
+    "SELECT id FROM sources WHERE kind = 'calendar' AND included = 1 AND gone = 0 ORDER BY id LIMIT 1"
+).fetchone()
+if row is None:
+    sys.exit("no included calendar in " + db)
+con.execute(
+    "INSERT INTO events (source_id, provider_id, title, location, all_day, start_utc, end_utc, status, my_response)"
+    " VALUES (?, ?, ?, ?, 0, ?, ?, 'confirmed', 'accepted')",
+    (row[0], provider_id, title, title, int(start), int(end)),
+)
+con.commit()
+`;
+    execFileSync("python3", [
+      "-c",
+      script,
+      join(this.dataDir, "vica.db"),
+      title,
+      String(Math.floor(start.getTime() / 1000)),
+      String(Math.floor(end.getTime() / 1000)),
+      providerId,
+    ]);
+  }
+
+  async screenshot(name) {
+    if (!this.browser) return;
+    await this.browser.saveScreenshot(join(OUTPUT, `${name}.png`));
+  }
+}
+
+/** The UI's duration format (ui/src/lib/format.ts), written again so a bug there shows here. */
+export function formatDuration(minutes) {
+  const total = Math.round(Math.abs(minutes));
+  const hours = Math.floor(total / 60);
+  const mins = total % 60;
+  if (hours === 0) return `${mins} min`;
+  if (mins === 0) return `${hours} h`;
+  return `${hours} h ${mins} min`;
+}

@@ -1,0 +1,290 @@
+// The built app in a real window, on the demo data, checked against the core's
+// own figures (the `vica` CLI over the same data dir). The steps run in order
+// and share one data dir; each saves a screenshot to e2e/output/.
+
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { Harness, formatDuration } from "../lib/harness.mjs";
+
+const h = new Harness();
+const MARKUP = "<img src=x onerror=alert(1)>";
+const WENT_WELL = "Shipped the end-to-end tests <b>not bold</b> & kept Fridays free";
+const FOCUS_NEXT = "Settings dialog polish";
+const NOTES = "Written just before switching weeks";
+const MORE_NOTES = ", and more just before closing the window";
+
+/** The week key on screen, once loading has settled. */
+async function shownWeek() {
+  const b = h.browser;
+  await b.$('main[aria-busy="false"]').waitForExist();
+  return b.$("section.days").getAttribute("data-week");
+}
+
+/** Waits until a week other than `from` is on screen and returns its key. */
+async function waitForWeekOtherThan(from) {
+  let key = from;
+  await h.browser.waitUntil(
+    async () => {
+      key = await shownWeek();
+      return key !== from;
+    },
+    { timeoutMsg: `the week stayed ${from}` },
+  );
+  return key;
+}
+
+async function waitForWeek(key) {
+  await h.browser.waitUntil(async () => (await shownWeek()) === key, {
+    timeoutMsg: `week ${key} never showed`,
+  });
+}
+
+/** The week's label in the header. (WebKitWebDriver's getText misses this ellipsized line.) */
+async function header() {
+  return h.browser.$("h1").getProperty("textContent");
+}
+
+/** The header, the day columns and the totals match the core's model of the week on screen. */
+async function checkWeekAgainstCore() {
+  const b = h.browser;
+  const key = await shownWeek();
+  const core = h.week(key);
+  assert.equal(await header(), core.label);
+  const dates = await b.$$("section.days > article.day").map((d) => d.getAttribute("data-date"));
+  assert.deepEqual(dates, core.days.map((d) => d.date));
+  const figure = (id) => b.$(`[data-figure="${id}"] .value`).getText();
+  assert.equal(await figure("event-count"), String(core.totals.event_count), "events");
+  assert.equal(await figure("tasks-completed"), String(core.totals.tasks_completed), "tasks done");
+  assert.equal(await figure("event-minutes"), formatDuration(core.totals.event_minutes), "time in events");
+  return core;
+}
+
+let failed = false;
+
+/** A test step that leaves a screenshot (and the run's data) behind when it fails. */
+function step(name, fn) {
+  it(name, { timeout: 180_000 }, async () => {
+    try {
+      await fn();
+    } catch (err) {
+      failed = true;
+      await h.screenshot(`FAILED-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`).catch(() => {});
+      throw err;
+    }
+  });
+}
+
+describe("Vica in a real window", () => {
+  let thisWeek = "";
+
+  before(async () => {
+    await h.start();
+    await h.open();
+  });
+
+  after(async () => {
+    const keepData = failed || Boolean(process.env.VICA_E2E_KEEP);
+    await h.stop({ keepData });
+    if (keepData) console.log(`# data kept in ${h.root}`);
+  });
+
+  step("shows this week: header, 7 day columns and the core's totals", async () => {
+    const b = h.browser;
+    thisWeek = await shownWeek();
+    assert.match(thisWeek, /^\d{4}-W\d{2}$/);
+    assert.match(await header(), /^Week \d{1,2} · /);
+    assert.equal(await b.$$("section.days > article.day").length, 7);
+    assert.ok(await b.$(".pill=This week").isDisplayed(), "the This week pill");
+    const core = await checkWeekAgainstCore();
+    assert.ok(core.totals.event_count > 0, "the demo fills the current week");
+    assert.equal(core.days[0].weekday, "Mon");
+    await h.screenshot("01-week");
+  });
+
+  step("navigates with the buttons", async () => {
+    const b = h.browser;
+    await b.$('button[aria-label="Previous week"]').click();
+    const previous = await waitForWeekOtherThan(thisWeek);
+    const core = await checkWeekAgainstCore();
+    const gap = Date.parse(h.week(thisWeek).first_day) - Date.parse(core.first_day);
+    assert.equal(gap, 7 * 86_400_000, "one week back");
+    await h.screenshot("02-previous-week");
+    await b.$('button[aria-label="Next week"]').click();
+    assert.equal(await waitForWeekOtherThan(previous), thisWeek);
+    await b.$('button[aria-label="Next week"]').click();
+    const next = await waitForWeekOtherThan(thisWeek);
+    assert.equal(Date.parse(h.week(next).first_day) - Date.parse(h.week(thisWeek).first_day), 7 * 86_400_000);
+    await checkWeekAgainstCore();
+    await b.$("button=This week").click();
+    await waitForWeek(thisWeek);
+  });
+
+  step("navigates with ← → and T", async () => {
+    const b = h.browser;
+    await b.keys("ArrowLeft");
+    const previous = await waitForWeekOtherThan(thisWeek);
+    await b.keys("ArrowLeft");
+    const before = await waitForWeekOtherThan(previous);
+    await checkWeekAgainstCore();
+    await b.keys("ArrowRight");
+    assert.equal(await waitForWeekOtherThan(before), previous);
+    await b.keys("t");
+    assert.equal(await waitForWeekOtherThan(previous), thisWeek);
+    assert.ok(await b.$(".pill=This week").isDisplayed());
+  });
+
+  step("shows provider markup as literal text", async () => {
+    const b = h.browser;
+    const wednesday = h.week(thisWeek).days[2].date;
+    h.insertEvent({
+      title: MARKUP,
+      start: new Date(`${wednesday}T12:00:00Z`),
+      end: new Date(`${wednesday}T13:00:00Z`),
+      providerId: "e2e-markup",
+    });
+    await b.keys("t"); // Reload this week.
+    const title = b.$(`.event-title=${MARKUP}`);
+    await title.waitForExist({ timeoutMsg: "the inserted event never showed" });
+    assert.equal(await title.getProperty("textContent"), MARKUP);
+    const event = title.parentElement();
+    assert.equal(await event.$$("img").length, 0, "no img inside the event");
+    assert.equal(await b.execute(() => document.querySelectorAll("img").length), 0, "no img anywhere");
+    await assert.rejects(() => b.getAlertText(), "no alert opened");
+    await checkWeekAgainstCore(); // The new event counts on both sides.
+    await title.scrollIntoView({ block: "center" });
+    await h.screenshot("03-markup-as-text");
+  });
+
+  step("autosaves a reflection per week", async () => {
+    const b = h.browser;
+    const status = () => b.$('[role="status"]');
+    assert.equal(await status().getText(), "Saved as you type");
+    const wentWell = b.$('textarea[name="went_well"]');
+    await wentWell.scrollIntoView({ block: "center" });
+    await wentWell.setValue(WENT_WELL);
+    await b.$('textarea[name="focus_next"]').setValue(FOCUS_NEXT);
+    await b.$('[role="status"][data-state="saved"]').waitForExist({ timeoutMsg: "never saved" });
+    assert.equal(await status().getText(), "✓ Saved");
+
+    // ← and T edit the text; they do not change the week.
+    await b.keys("ArrowLeft");
+    await b.keys("t");
+    await b.pause(400);
+    assert.equal(await shownWeek(), thisWeek);
+    assert.equal(await b.$('textarea[name="focus_next"]').getValue(), `${FOCUS_NEXT.slice(0, -1)}t${FOCUS_NEXT.slice(-1)}`);
+    await b.$('textarea[name="focus_next"]').setValue(FOCUS_NEXT);
+    await b.$('[role="status"][data-state="saved"]').waitForExist({ timeoutMsg: "never saved" });
+    await h.screenshot("04-reflection");
+
+    // Typed, then straight to the next week: saved to this week, not the next.
+    await b.$('textarea[name="notes"]').setValue(NOTES);
+    await b.$('button[aria-label="Next week"]').click();
+    const next = await waitForWeekOtherThan(thisWeek);
+    for (const name of ["went_well", "didnt_go_well", "focus_next", "notes"]) {
+      assert.equal(await b.$(`textarea[name="${name}"]`).getValue(), "", `${name} is empty in ${next}`);
+    }
+    assert.deepEqual(h.week(next).reflection, { went_well: "", didnt_go_well: "", focus_next: "", notes: "" });
+    assert.deepEqual(h.week(thisWeek).reflection, {
+      went_well: WENT_WELL,
+      didnt_go_well: "",
+      focus_next: FOCUS_NEXT,
+      notes: NOTES,
+    });
+    await b.keys("t");
+    await waitForWeek(thisWeek);
+    assert.equal(await b.$('textarea[name="notes"]').getValue(), NOTES);
+  });
+
+  step("saves on window close and keeps the reflection across a restart", async () => {
+    let b = h.browser;
+    // Typed, then the window closes before the debounce: the close waits for the save.
+    const notes = b.$('textarea[name="notes"]');
+    await notes.scrollIntoView({ block: "center" });
+    await notes.addValue(MORE_NOTES);
+    await b.execute(() => {
+      // What the window manager's close button does: Tauri emits this event to the window
+      // (the listener kept it open), the UI saves and then destroys the window itself.
+      void window.__TAURI_INTERNALS__.invoke("plugin:event|emit_to", {
+        target: { kind: "Window", label: "main" },
+        event: "tauri://close-requested",
+        payload: null,
+      });
+    });
+    await b.waitUntil(async () => h.week(thisWeek).reflection.notes === NOTES + MORE_NOTES, {
+      timeoutMsg: "the text typed before closing was not saved",
+    });
+    await b.waitUntil(
+      async () => {
+        try {
+          await b.getTitle();
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      { timeoutMsg: "the window did not close" },
+    );
+    await h.close().catch(() => {});
+
+    b = await h.open();
+    assert.equal(await shownWeek(), thisWeek);
+    assert.equal(await b.$('textarea[name="went_well"]').getValue(), WENT_WELL);
+    assert.equal(await b.$('textarea[name="focus_next"]').getValue(), FOCUS_NEXT);
+    assert.equal(await b.$('textarea[name="notes"]').getValue(), NOTES + MORE_NOTES);
+    await b.$(".review").scrollIntoView({ block: "start" });
+    await h.screenshot("05-reflection-after-restart");
+  });
+
+  step("lays the week out from Sunday after the setting changes", async () => {
+    const b = h.browser;
+    await b.execute(() => window.scrollTo(0, 0));
+    await b.$('button[aria-label="Settings"]').click();
+    const dialog = b.$("dialog[open]");
+    await dialog.waitForDisplayed();
+    await b.$('input[name="week_start"][value="monday"]').waitForExist();
+    assert.equal(await b.$('input[name="week_start"][value="monday"]').isSelected(), true);
+    await h.screenshot("06-settings");
+    await b.$('input[name="week_start"][value="sunday"]').click();
+    await b.$('dialog button[type="submit"]').click();
+    await dialog.waitForExist({ reverse: true });
+    // Query afresh each time: the Monday column stays in place and a Sunday one is added before it.
+    const first = () => b.$("section.days > article.day");
+    await b.waitUntil(async () => new Date(`${await first().getAttribute("data-date")}T00:00:00Z`).getUTCDay() === 0, {
+      timeoutMsg: "the first column never became a Sunday",
+    });
+    assert.equal((await first().$(".weekday").getText()).toLowerCase(), "sun");
+    assert.equal(await b.$$("section.days > article.day").length, 7);
+    const core = await checkWeekAgainstCore();
+    assert.equal(core.week_start, "sunday");
+    assert.equal(core.days[0].weekday, "Sun");
+    await h.screenshot("07-week-from-sunday");
+  });
+
+  step("switches to the dark theme", async () => {
+    const b = h.browser;
+    await b.$('button[aria-label="Settings"]').click();
+    await b.$('input[name="theme"][value="dark"]').waitForExist();
+    await b.$('input[name="theme"][value="dark"]').click();
+    await h.screenshot("08-settings-dark-choice");
+    await b.$('dialog button[type="submit"]').click();
+    await b.$("dialog").waitForExist({ reverse: true });
+    assert.equal(await b.execute(() => document.documentElement.getAttribute("data-theme")), "dark");
+    await h.screenshot("09-week-dark");
+    await b.$(".review").scrollIntoView({ block: "start" });
+    await h.screenshot("10-reflection-dark");
+  });
+
+  step("fits a narrow window", async () => {
+    const b = h.browser;
+    await b.setWindowSize(760, 880);
+    await b.execute(() => window.scrollTo(0, 0));
+    await b.pause(300);
+    const width = await b.execute(() => document.documentElement.clientWidth);
+    assert.ok(width <= 800, `the window narrowed (${width}px)`);
+    const overflow = await b.execute(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.equal(overflow, 0, "no sideways scrolling");
+    await h.screenshot("11-narrow");
+    await b.$(".review").scrollIntoView({ block: "start" });
+    await h.screenshot("12-narrow-reflection");
+  });
+});
