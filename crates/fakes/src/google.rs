@@ -467,6 +467,8 @@ struct StoredEvent {
     body: Value,
     seq: u64,
     state: EventState,
+    /// Start and end, read once from the body (start and end never change in place).
+    span: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -560,12 +562,14 @@ impl World {
             EventState::Live
         };
         let body = Value::Object(m);
+        let span = (|| Some((instant(body.get("start")?)?, instant(body.get("end")?)?)))();
         cal.events.insert(
             id,
             StoredEvent {
                 body: body.clone(),
                 seq,
                 state,
+                span,
             },
         );
         body
@@ -631,10 +635,7 @@ impl StoredEvent {
 
     /// Start and end instants; all-day dates count as midnight UTC.
     fn bounds(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        Some((
-            instant(self.body.get("start")?)?,
-            instant(self.body.get("end")?)?,
-        ))
+        self.span
     }
 
     fn event_type(&self) -> &str {
@@ -1151,14 +1152,29 @@ fn check_sync_token(world: &World, token: &str, scope: &str) -> Result<u64, ApiE
     }
 }
 
+/// How a listed event goes on the wire.
+enum Wire<'a> {
+    Body(&'a StoredEvent),
+    Minimal(&'a StoredEvent),
+}
+
+impl Wire<'_> {
+    fn json(self) -> Value {
+        match self {
+            Wire::Body(e) => e.body.clone(),
+            Wire::Minimal(e) => e.minimal(),
+        }
+    }
+}
+
 /// Items after the cursor, at most `page_size` of them, and the key to resume
 /// after when more remain (or, with `trailing_empty`, when the page is full).
-fn paginate(
-    sorted: Vec<(String, Value)>,
+fn paginate<T>(
+    sorted: Vec<(String, T)>,
     after: Option<&str>,
     page_size: usize,
     trailing_empty: bool,
-) -> (Vec<Value>, Option<String>) {
+) -> (Vec<T>, Option<String>) {
     let mut rest = sorted
         .into_iter()
         .filter(|(k, _)| after.is_none_or(|a| k.as_str() > a))
@@ -1296,7 +1312,8 @@ fn list_events(s: &Shared, calendar_id: &str, params: &Params) -> ApiResult {
     let type_ok = |e: &StoredEvent| {
         event_types.is_empty() || event_types.iter().any(|t| *t == e.event_type())
     };
-    let mut items: Vec<(String, Value)> = Vec::new();
+    // Bodies are cloned only for the page sent, not for every event listed.
+    let mut items: Vec<(String, Wire<'_>)> = Vec::new();
     for (id, e) in &cal.events {
         let wire = match since {
             // Incremental: every change since the token, whatever the window.
@@ -1305,9 +1322,9 @@ fn list_events(s: &Shared, calendar_id: &str, params: &Params) -> ApiResult {
                     continue;
                 }
                 match e.state {
-                    EventState::Live if type_ok(e) => e.body.clone(),
+                    EventState::Live if type_ok(e) => Wire::Body(e),
                     EventState::Live => continue,
-                    EventState::Cancelled | EventState::Deleted => e.minimal(),
+                    EventState::Cancelled | EventState::Deleted => Wire::Minimal(e),
                 }
             }
             None => {
@@ -1315,10 +1332,10 @@ fn list_events(s: &Shared, calendar_id: &str, params: &Params) -> ApiResult {
                     continue;
                 }
                 match e.state {
-                    EventState::Live if type_ok(e) => e.body.clone(),
+                    EventState::Live if type_ok(e) => Wire::Body(e),
                     EventState::Live => continue,
-                    EventState::Cancelled if show_deleted == Some(true) => e.body.clone(),
-                    EventState::Deleted if show_deleted == Some(true) => e.minimal(),
+                    EventState::Cancelled if show_deleted == Some(true) => Wire::Body(e),
+                    EventState::Deleted if show_deleted == Some(true) => Wire::Minimal(e),
                     EventState::Cancelled | EventState::Deleted => continue,
                 }
             }
@@ -1339,6 +1356,7 @@ fn list_events(s: &Shared, calendar_id: &str, params: &Params) -> ApiResult {
     }
     items.sort_by(|a, b| a.0.cmp(&b.0));
     let (items, next) = paginate(items, after, page_size, s.trailing_empty_page());
+    let items: Vec<Value> = items.into_iter().map(Wire::json).collect();
     let mut body = json!({
         "kind": "calendar#events",
         "etag": etag(world.seq),
