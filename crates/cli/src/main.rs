@@ -1,11 +1,12 @@
 //! `vica`: the weekly review from the terminal, over the same core as the app.
 
+mod export;
 mod render;
 mod sync;
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use vica_core::Store;
@@ -16,7 +17,7 @@ use vica_core::week::{Week, WeekKey};
 #[derive(Debug, Parser)]
 #[command(name = "vica", version, about, long_about = None, propagate_version = true)]
 #[command(
-    after_help = "Examples:\n  vica demo                      load the demo data set\n  vica week                      this week, day by day\n  vica week --week 2026-W47      another week\n  vica export --week 2026-W47 -o review.md"
+    after_help = "Examples:\n  vica demo                      load the demo data set\n  vica week                      this week, day by day\n  vica week --week 2026-W47      another week\n  vica export --week 2026-W47 -o review.md\n  vica export --from 2026-W01 --to 2026-W47 -o ~/Notes/Reviews\n  vica history                   which weeks have a reflection, and the streak"
 )]
 struct Cli {
     /// Where Vica keeps its database [default: the OS's per-user data dir]
@@ -43,14 +44,48 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Write a week's review as Markdown (an Obsidian-friendly note).
+    /// Write a week's review as Markdown (an Obsidian- and Logseq-friendly note).
+    ///
+    /// Notes are written between <!-- vica:begin --> and <!-- vica:end --> markers
+    /// after the front matter; exporting again replaces only that part and the
+    /// front matter keys Vica generates. A note edited outside the markers is
+    /// left alone unless --force. Files are replaced atomically.
+    ///
+    /// The template is export.md.j2 in Vica's config folder if there is one,
+    /// else the built-in one; a template error is reported with its line and
+    /// column, and the built-in template is used instead.
     Export {
         /// The ISO week to export, like 2026-W47 [default: this week]
-        #[arg(long, short, value_name = "YYYY-Www")]
+        #[arg(long, short, value_name = "YYYY-Www", conflicts_with_all = ["from", "to"])]
         week: Option<String>,
-        /// The file to write [default: standard output]
-        #[arg(long, short, value_name = "FILE")]
+        /// The first week of a range to export, one note per week (needs -o DIR)
+        #[arg(long, value_name = "YYYY-Www")]
+        from: Option<String>,
+        /// The last week of the range [default: this week]
+        #[arg(long, value_name = "YYYY-Www", requires = "from")]
+        to: Option<String>,
+        /// The note to write, or a folder to write into [default: standard output]
+        #[arg(long, short, value_name = "FILE|DIR")]
         output: Option<PathBuf>,
+        /// File names inside the folder, with {year}, {week}, {start} and {end}
+        #[arg(long, value_name = "PATTERN", default_value = vica_core::export::DEFAULT_PATTERN)]
+        pattern: String,
+        /// The template to use [default: export.md.j2 in the config folder, else the built-in one]
+        #[arg(long, value_name = "FILE")]
+        template: Option<PathBuf>,
+        /// Overwrite notes that were changed outside Vica's markers
+        #[arg(long)]
+        force: bool,
+    },
+    /// List past weeks with whether a reflection was written, and the current streak.
+    History {
+        /// How many weeks to list, this week included
+        #[arg(long, short = 'n', value_name = "N", default_value_t = 12,
+              value_parser = clap::value_parser!(u32).range(1..=520))]
+        weeks: u32,
+        /// Print the history as JSON instead of text
+        #[arg(long)]
+        json: bool,
     },
     /// Show connected accounts, their sources and when each last synced.
     Status,
@@ -91,18 +126,27 @@ fn run(cli: Cli) -> Result<()> {
                 print!("{}", render::week(&week));
             }
         }
-        Command::Export { week, output } => {
-            let week = load_week(&store, week.as_deref())?;
-            let markdown = vica_core::export::markdown(&week);
-            match output {
-                Some(path) => {
-                    std::fs::write(&path, markdown)
-                        .with_context(|| format!("cannot write {}", path.display()))?;
-                    eprintln!("Wrote {} to {}", week.key, path.display());
-                }
-                None => print!("{markdown}"),
-            }
-        }
+        Command::Export {
+            week,
+            from,
+            to,
+            output,
+            pattern,
+            template,
+            force,
+        } => export::export(
+            &store,
+            export::ExportArgs {
+                week,
+                from,
+                to,
+                output,
+                pattern,
+                template,
+                force,
+            },
+        )?,
+        Command::History { weeks, json } => export::history(&store, weeks, json)?,
         Command::Status => print!("{}", render::status(&store)?),
     }
     Ok(())

@@ -218,3 +218,259 @@ fn sync_refreshes_the_demo_without_duplicates_and_reports_sources() {
         .failure()
         .stderr(predicate::str::contains("no source matches"));
 }
+
+/// The week `n` weeks before `week`.
+fn weeks_before(week: &str, n: usize) -> String {
+    let mut key: vica_core::week::WeekKey = week.parse().unwrap();
+    for _ in 0..n {
+        key = key.previous();
+    }
+    key.to_string()
+}
+
+#[test]
+fn export_a_range_writes_one_note_per_week_and_never_clobbers() {
+    let dir = tempfile::tempdir().unwrap();
+    vica(dir.path()).arg("demo").assert().success();
+    let last = last_week(dir.path());
+    let first = weeks_before(&last, 3);
+    let out = dir.path().join("vault");
+
+    vica(dir.path())
+        .args(["export", "--from", &first, "--to", &last, "-o"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "4 weeks: 4 written, 0 unchanged, 0 left alone",
+        ));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let expected: Vec<String> = (0..4)
+        .rev()
+        .map(|n| format!("{}.md", weeks_before(&last, n)))
+        .collect();
+    assert_eq!(names, expected);
+    let note = out.join(format!("{last}.md"));
+    let text = std::fs::read_to_string(&note).unwrap();
+    assert!(text.starts_with(&format!("---\nweek: \"{last}\"\n")));
+    assert!(text.contains("\n<!-- vica:begin -->\n") && text.ends_with("<!-- vica:end -->\n"));
+
+    // Again: nothing to do.
+    vica(dir.path())
+        .args(["export", "--from", &first, "--to", &last, "-o"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("0 written, 4 unchanged"));
+
+    // The user rewrites a note: it is left alone and the command fails.
+    std::fs::write(&note, "# My own review\n").unwrap();
+    vica(dir.path())
+        .args(["export", "--from", &first, "--to", &last, "-o"])
+        .arg(&out)
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("Left")
+                .and(predicate::str::contains("no vica:begin/vica:end markers"))
+                .and(predicate::str::contains("--force")),
+        );
+    assert_eq!(std::fs::read_to_string(&note).unwrap(), "# My own review\n");
+    vica(dir.path())
+        .args(["export", "--week", &last, "--force", "-o"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Overwrote"));
+    assert_eq!(std::fs::read_to_string(&note).unwrap(), text);
+
+    // A pattern with folders.
+    vica(dir.path())
+        .args([
+            "export",
+            "--from",
+            &last,
+            "--to",
+            &last,
+            "--pattern",
+            "Reviews/{year}/W{week}.md",
+            "-o",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let (year, week) = last.split_once("-W").unwrap();
+    assert!(
+        out.join("Reviews")
+            .join(year)
+            .join(format!("W{week}.md"))
+            .is_file()
+    );
+}
+
+#[test]
+fn export_refuses_what_it_cannot_do() {
+    let dir = tempfile::tempdir().unwrap();
+    vica(dir.path())
+        .args(["export", "--from", "2026-W01", "--to", "2026-W03"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "needs a folder to write into: add -o DIR",
+        ));
+    vica(dir.path())
+        .args(["export", "--week", "2026-W01", "--from", "2026-W01"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("cannot be used with"));
+    vica(dir.path())
+        .args(["export", "--from", "2026-W05", "--to", "2026-W01", "-o"])
+        .arg(dir.path().join("out"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("comes after"));
+    vica(dir.path())
+        .args([
+            "export",
+            "--from",
+            "2026-W01",
+            "--to",
+            "2026-W02",
+            "--pattern",
+            "../{week}.md",
+            "-o",
+        ])
+        .arg(dir.path().join("out"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("notes stay inside the vault"));
+    // A single note the user wrote is not overwritten.
+    let mine = dir.path().join("mine.md");
+    std::fs::write(&mine, "mine\n").unwrap();
+    vica(dir.path())
+        .args(["export", "--week", "2026-W01", "-o"])
+        .arg(&mine)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("rerun with --force"));
+    assert_eq!(std::fs::read_to_string(&mine).unwrap(), "mine\n");
+}
+
+#[test]
+fn export_uses_the_user_template_and_reports_its_errors_with_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let template = dir.path().join("mine.md.j2");
+    std::fs::write(
+        &template,
+        "# {{ week.key }} had {{ totals.event_count }} events\n",
+    )
+    .unwrap();
+    vica(dir.path())
+        .args(["export", "--week", "2026-W01", "--template"])
+        .arg(&template)
+        .env("XDG_CONFIG_HOME", config.path())
+        .assert()
+        .success()
+        .stdout("# 2026-W01 had 0 events\n");
+
+    std::fs::write(&template, "# {{ week.key }}\n\n{{ week.nope }}\n").unwrap();
+    vica(dir.path())
+        .args(["export", "--week", "2026-W01", "--template"])
+        .arg(&template)
+        .env("XDG_CONFIG_HOME", config.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("## Summary"))
+        .stderr(
+            predicate::str::contains("mine.md.j2:3:4: undefined value").and(
+                predicate::str::contains("the default template was used instead"),
+            ),
+        );
+
+    vica(dir.path())
+        .args(["export", "--week", "2026-W01", "--template"])
+        .arg(dir.path().join("missing.md.j2"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("cannot read the export template"));
+
+    // Without --template, export.md.j2 in the config folder is used.
+    if cfg!(target_os = "linux") {
+        let vica_config = config.path().join("vica");
+        std::fs::create_dir_all(&vica_config).unwrap();
+        std::fs::write(
+            vica_config.join("export.md.j2"),
+            "custom {{ week.number }}\n",
+        )
+        .unwrap();
+        vica(dir.path())
+            .args(["export", "--week", "2026-W07"])
+            .env("XDG_CONFIG_HOME", config.path())
+            .assert()
+            .success()
+            .stdout("custom 7\n");
+    }
+}
+
+#[test]
+fn history_lists_weeks_with_a_reflection_and_the_streak() {
+    let dir = tempfile::tempdir().unwrap();
+    vica(dir.path()).arg("demo").assert().success();
+    let last = last_week(dir.path());
+    vica(dir.path())
+        .args(["history", "--weeks", "3"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Streak: 0 weeks")
+                .and(predicate::str::contains("(this week)")),
+        );
+
+    {
+        let store = vica_core::Store::open(&dir.path().join("vica.db")).unwrap();
+        let reflection = vica_core::model::Reflection {
+            went_well: "Plenty".into(),
+            ..Default::default()
+        };
+        for week in [last.clone(), weeks_before(&last, 1), weeks_before(&last, 3)] {
+            store
+                .save_reflection(week.parse().unwrap(), &reflection)
+                .unwrap();
+        }
+    }
+    let out = vica(dir.path())
+        .args(["history", "-n", "5"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let marks: String = text
+        .lines()
+        .filter_map(|l| l.trim_start().chars().next())
+        .filter(|c| matches!(c, '✓' | '·'))
+        .collect();
+    assert_eq!(marks, "·✓✓·✓", "{text}");
+    assert!(text.contains(&format!("✓  {last}  Week ")), "{text}");
+    assert!(text.ends_with("Streak: 2 weeks\n"), "{text}");
+
+    let json = vica(dir.path())
+        .args(["history", "--json"])
+        .output()
+        .unwrap()
+        .stdout;
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(json["streak"], 2);
+    assert_eq!(json["weeks"].as_array().unwrap().len(), 12);
+    assert_eq!(json["weeks"][1]["key"], last.as_str());
+    assert_eq!(json["weeks"][1]["written"], true);
+
+    vica(dir.path())
+        .args(["history", "--weeks", "0"])
+        .assert()
+        .failure();
+}

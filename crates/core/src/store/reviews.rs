@@ -33,6 +33,35 @@ impl Store {
         Ok(row)
     }
 
+    /// Every week whose reflection holds some text, with when it was last
+    /// edited, newest week first. Rows saved empty do not count.
+    pub fn reflected_weeks(&self) -> Result<Vec<(WeekKey, DateTime<Utc>)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT week_key, went_well, didnt_go_well, focus_next, notes, edited_at
+             FROM reviews ORDER BY week_key DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                Reflection {
+                    went_well: r.get(1)?,
+                    didnt_go_well: r.get(2)?,
+                    focus_next: r.get(3)?,
+                    notes: r.get(4)?,
+                },
+                instant(5, r.get(5)?)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key, reflection, edited_at) = row?;
+            if !reflection.is_empty() {
+                out.push((key.parse::<WeekKey>()?, edited_at));
+            }
+        }
+        Ok(out)
+    }
+
     /// Saves the reflection for a week (replacing the previous text).
     pub fn save_reflection(&self, week: WeekKey, reflection: &Reflection) -> Result<()> {
         self.conn.execute(
