@@ -128,7 +128,27 @@ export class Harness {
       },
     });
     await this.browser.$("section.days").waitForExist({ timeout: 30_000 });
+    // The app syncs on start (the demo on a fresh data dir); the steps start from its result.
+    await this.synced();
     return this.browser;
+  }
+
+  /**
+   * Waits until no sync runs and one has succeeded (after `since`, an RFC 3339
+   * instant, when given); returns the time of that sync.
+   */
+  async synced(since = "") {
+    let at = "";
+    await this.browser.waitUntil(
+      async () => {
+        const sync = this.browser.$('.sync[data-sync-state="idle"]');
+        if (!(await sync.isExisting())) return false;
+        at = (await sync.getAttribute("data-synced-at")) ?? "";
+        return at !== "" && (since === "" || Date.parse(at) > Date.parse(since));
+      },
+      { timeout: 60_000, timeoutMsg: `no sync finished${since ? ` after ${since}` : ""}` },
+    );
+    return at;
   }
 
   /** Ends the session, which quits the app. */
@@ -169,6 +189,11 @@ export class Harness {
     return JSON.parse(out);
   }
 
+  /** Every source with its account and last sync, from `vica status` on the same data. */
+  status() {
+    return execFileSync(CLI, ["--data-dir", this.dataDir, "status"], { encoding: "utf8" });
+  }
+
   /** Writes a timed event straight into the cache, as a sync would have left it. */
   insertEvent({ title, start, end, providerId }) {
     const script = `
@@ -200,6 +225,10 @@ con.commit()
 
   async screenshot(name) {
     if (!this.browser) return;
+    // Two frames, so what the DOM says has been painted (WebKit paints lazily under Xvfb).
+    await this.browser
+      .executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())))
+      .catch(() => {});
     await this.browser.saveScreenshot(join(OUTPUT, `${name}.png`));
   }
 }

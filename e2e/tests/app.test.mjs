@@ -1,6 +1,7 @@
-// The built app in a real window, on the demo data, checked against the core's
-// own figures (the `vica` CLI over the same data dir). The steps run in order
-// and share one data dir; each saves a screenshot to e2e/output/.
+// The built app in a real window, on the demo data (which arrives through the
+// app's own sync on a fresh data dir), checked against the core's own figures
+// (the `vica` CLI over the same data dir). The steps run in order and share one
+// data dir; each saves a screenshot to e2e/output/.
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -59,6 +60,38 @@ async function checkWeekAgainstCore() {
   return core;
 }
 
+/** Whether the figures on screen are the core's (false while a reload after a sync is under way). */
+async function matchesCore() {
+  try {
+    await checkWeekAgainstCore();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until the week on screen shows the core's figures, then checks them. */
+async function settledOnCore(what) {
+  await h.browser.waitUntil(matchesCore, { timeoutMsg: `the week never matched the core ${what}` });
+  return checkWeekAgainstCore();
+}
+
+/** Opens the Sources panel from the sync status in the header. */
+async function openSources() {
+  const b = h.browser;
+  await b.$(".sync button.status").click();
+  const dialog = b.$('dialog[open][aria-labelledby="sources-title"]');
+  await dialog.waitForDisplayed();
+  await b.waitUntil(async () => (await b.$$("dialog li.source").length) > 0, { timeoutMsg: "no sources listed" });
+  return dialog;
+}
+
+async function closeSources() {
+  const b = h.browser;
+  await b.$("dialog .actions button.primary").click();
+  await b.$("dialog").waitForExist({ reverse: true });
+}
+
 let failed = false;
 
 /** A test step that leaves a screenshot (and the run's data) behind when it fails. */
@@ -95,10 +128,92 @@ describe("Vica in a real window", () => {
     assert.match(await header(), /^Week \d{1,2} · /);
     assert.equal(await b.$$("section.days > article.day").length, 7);
     assert.ok(await b.$(".pill=This week").isDisplayed(), "the This week pill");
-    const core = await checkWeekAgainstCore();
-    assert.ok(core.totals.event_count > 0, "the demo fills the current week");
+    const core = await settledOnCore("after the first sync");
+    assert.ok(core.totals.event_count > 0, "the demo, synced on the first start, fills the current week");
+    assert.match(await b.$(".sync button.status").getText(), /^Synced (just now|\d+ min ago)$/);
+    assert.equal(await b.$(".sync .offline").isExisting(), false, "not offline");
     assert.equal(core.days[0].weekday, "Mon");
     await h.screenshot("01-week");
+  });
+
+  step("lists the five demo sources with their last sync and no errors", async () => {
+    const b = h.browser;
+    await openSources();
+    const rows = await b.$$("dialog li.source");
+    assert.equal(rows.length, 5, "three calendars and two projects");
+    const status = h.status();
+    for (const row of rows) {
+      const name = await row.$(".name").getText();
+      assert.ok(status.includes(name), `the CLI lists ${name}`);
+      assert.equal(await row.$('input[type="checkbox"]').isSelected(), true, `${name} is included`);
+      assert.match(await row.$(".when").getText(), /^Synced (just now|\d+ min ago)$/, `${name} was synced`);
+      assert.equal(await row.$(".source-error").isExisting(), false, `${name} has no error`);
+    }
+    assert.equal(await b.$("dialog .error").isExisting(), false);
+    // Each checkbox is named by its source.
+    const first = await rows[0].$(".name").getText();
+    assert.ok(await b.$(`aria/${first}`).isExisting(), "the checkbox is labelled");
+    await h.screenshot("01b-sources");
+    await closeSources();
+  });
+
+  step("syncs on demand: the button spins, shows progress and ends with a fresh time", async () => {
+    const b = h.browser;
+    const before = await b.$(".sync").getAttribute("data-synced-at");
+    // Record what the header shows while the sync runs, however short it is.
+    await b.execute(() => {
+      const seen = { running: false, progress: false, spinning: false };
+      window.vicaSeen = seen;
+      const look = () => {
+        if (document.querySelector('.sync[data-sync-state="running"]')) seen.running = true;
+        if (document.querySelector('.sync [role="progressbar"]')) seen.progress = true;
+        if (document.querySelector(".sync .sync-button.spinning")) seen.spinning = true;
+      };
+      new MutationObserver(look).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
+    await b.pause(1100); // The new sync's time is a second later.
+    await b.$('button[aria-label="Sync now"]').click();
+    await h.screenshot("01c-syncing");
+    const after = await h.synced(before);
+    assert.ok(Date.parse(after) > Date.parse(before), `${after} is later than ${before}`);
+    const seen = await b.execute(() => window.vicaSeen);
+    assert.deepEqual(seen, { running: true, progress: true, spinning: true });
+    assert.equal(await b.$(".sync button.status").getText(), "Synced just now");
+    assert.ok(await b.$('button[aria-label="Sync now"]').isExisting(), "the button is back");
+    await settledOnCore("after syncing again");
+  });
+
+  step("leaves a source out of the week and takes it back", async () => {
+    const b = h.browser;
+    const before = h.week(thisWeek);
+    const busiest = [...before.totals.per_source].sort((x, y) => y.event_count - x.event_count)[0];
+    assert.ok(busiest && busiest.event_count > 0, "a calendar with events this week");
+    await openSources();
+    assert.ok((await b.$$(`section.days [data-source-id="${busiest.source_id}"]`).length) > 0, "its events are on screen");
+    const row = b.$(`dialog li.source[data-source-id="${busiest.source_id}"]`);
+    await row.$('input[type="checkbox"]').click();
+    await b.waitUntil(async () => !(await row.$('input[type="checkbox"]').isSelected()));
+    await b.waitUntil(async () => (await row.$(".when").getText()).startsWith("Left out"), {
+      timeoutMsg: "the source never read as left out",
+    });
+    await h.screenshot("01d-source-left-out");
+    await closeSources();
+    const core = await settledOnCore("with the source left out");
+    assert.equal(core.totals.event_count, before.totals.event_count - busiest.event_count, "its events left the totals");
+    assert.equal(core.totals.event_minutes < before.totals.event_minutes, true, "and their time");
+    assert.ok(!core.totals.per_source.some((s) => s.source_id === busiest.source_id));
+    assert.ok((await b.$$("section.days li.event").length) > 0, "other events stay");
+    assert.equal(await b.$$(`section.days [data-source-id="${busiest.source_id}"]`).length, 0, "none of its events is on screen");
+    await h.screenshot("01e-week-without-source");
+
+    // Taken back in: its events return (and it is synced again).
+    const since = await b.$(".sync").getAttribute("data-synced-at");
+    await openSources();
+    await row.$('input[type="checkbox"]').click();
+    await closeSources();
+    await h.synced(since);
+    const back = await settledOnCore("with the source back");
+    assert.equal(back.totals.event_count, before.totals.event_count);
   });
 
   step("navigates with the buttons", async () => {

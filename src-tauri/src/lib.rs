@@ -1,13 +1,16 @@
 //! Vica's desktop shell: the Tauri window and the commands the UI calls.
 //!
-//! This crate is wiring only. [`state`] opens the store at startup (installing
-//! the demo data on a first run), [`commands`] are thin calls into
-//! `vica-core`, and [`error`] is the one error type that crosses the IPC
+//! This crate is wiring only. [`state`] opens the store at startup (one
+//! connection for the window, one for sync), [`sync`] runs syncs on start, on
+//! a timer and on demand (the demo when there is no account) and sends their
+//! progress to the window, [`commands`] are thin calls into `vica-core` and
+//! `vica-sync`, and [`error`] is the one error type that crosses the IPC
 //! boundary. It is the only crate that depends on Tauri.
 
 pub mod commands;
 pub mod error;
 pub mod state;
+pub mod sync;
 
 use tauri::{Builder, Runtime, Wry};
 
@@ -16,13 +19,21 @@ use tauri::{Builder, Runtime, Wry};
 pub fn app<R: Runtime>(builder: Builder<R>, state: state::AppState) -> Builder<R> {
     builder
         .manage(state)
+        .setup(|app| {
+            // The window shows the cached week at once; sync runs beside it.
+            sync::schedule(app.handle());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::get_week,
             commands::save_reflection,
             commands::get_settings,
             commands::save_settings,
             commands::app_info,
-            commands::startup_error
+            commands::startup_error,
+            commands::sync_now,
+            commands::sync_status,
+            commands::set_source_included
         ])
 }
 

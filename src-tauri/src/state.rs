@@ -1,25 +1,30 @@
-//! What the app holds while it runs: the open store, or why it could not be opened.
+//! What the app holds while it runs: the open store and the syncer (two
+//! connections to one database), or why they could not be opened.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use chrono::Utc;
 use vica_core::Store;
 use vica_core::model::Reflection;
 use vica_core::settings::Settings;
 use vica_core::week::{Week, WeekKey};
 
 use crate::error::{IpcError, IpcResult};
+use crate::sync::{SyncStatus, Syncer};
 
 /// The app's state, managed by Tauri.
 ///
 /// A store that fails to open (a corrupt file, a database from a newer Vica,
 /// an unwritable directory) does not stop the app: the error is kept here and
 /// every command returns it, so the window can say what went wrong.
+///
+/// The window reads and writes through `store`; sync writes through its own
+/// connection inside the [`Syncer`], so a sync never blocks the week.
 #[derive(Debug)]
 pub struct AppState {
     data_dir: Option<PathBuf>,
     store: Result<Mutex<Store>, IpcError>,
+    sync: Result<Syncer, IpcError>,
 }
 
 impl AppState {
@@ -27,18 +32,35 @@ impl AppState {
     pub fn open() -> AppState {
         match vica_core::paths::data_dir(None) {
             Ok(dir) => AppState::open_in(&dir),
-            Err(err) => AppState {
-                data_dir: None,
-                store: Err(err.into()),
-            },
+            Err(err) => {
+                let err = IpcError::from(err);
+                AppState {
+                    data_dir: None,
+                    store: Err(err.clone()),
+                    sync: Err(err),
+                }
+            }
         }
     }
 
-    /// Opens the store in `dir`, installing the demo data on a first run.
+    /// Opens the window's and the sync's connections to the store in `dir`.
+    /// Nothing is synced yet: [`crate::sync::schedule`] starts that.
     pub fn open_in(dir: &Path) -> AppState {
+        let opened = vica_core::paths::database_path(dir)
+            .and_then(|path| Ok((Store::open(&path)?, path)))
+            .map_err(IpcError::from);
+        let (store, sync) = match opened {
+            // The window's connection migrates the schema; the sync's opens it as it is.
+            Ok((store, path)) => (
+                Ok(Mutex::new(store)),
+                Syncer::open(&path).map_err(IpcError::from),
+            ),
+            Err(err) => (Err(err.clone()), Err(err)),
+        };
         AppState {
             data_dir: Some(dir.to_path_buf()),
-            store: open_store(dir).map(Mutex::new).map_err(IpcError::from),
+            store,
+            sync,
         }
     }
 
@@ -77,6 +99,22 @@ impl AppState {
         Ok(self.store()?.save_settings(settings)?)
     }
 
+    /// Whether a sync runs, how the last one ended, and every source.
+    pub fn sync_status(&self) -> IpcResult<SyncStatus> {
+        let syncer = self.syncer()?;
+        let store = self.store()?;
+        Ok(syncer.status(&store)?)
+    }
+
+    /// Includes a source in the review (and in sync) or leaves it out.
+    pub fn set_source_included(&self, source_id: i64, included: bool) -> IpcResult<()> {
+        Ok(self.store()?.set_source_included(source_id, included)?)
+    }
+
+    pub fn syncer(&self) -> IpcResult<&Syncer> {
+        self.sync.as_ref().map_err(Clone::clone)
+    }
+
     fn store(&self) -> IpcResult<MutexGuard<'_, Store>> {
         let store = self.store.as_ref().map_err(Clone::clone)?;
         // A panic while holding the lock leaves no half-written data behind:
@@ -85,35 +123,68 @@ impl AppState {
     }
 }
 
-fn open_store(dir: &Path) -> vica_core::Result<Store> {
-    let path = vica_core::paths::database_path(dir)?;
-    let mut store = Store::open(&path)?;
-    if store.accounts()?.is_empty() {
-        let today = Utc::now()
-            .with_timezone(&store.settings()?.zone())
-            .date_naive();
-        vica_fakes::demo::install(&mut store, today)?;
-    }
-    Ok(store)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_first_run_installs_the_demo_and_shows_the_current_week() {
+    fn a_first_run_shows_an_empty_week_at_once_and_syncs_nothing_yet() {
         let dir = tempfile::tempdir().unwrap();
         let state = AppState::open_in(dir.path());
         assert_eq!(state.startup_error(), None);
         let week = state.week(None).unwrap();
         assert_eq!(week.days.len(), 7);
-        assert!(
-            week.totals.event_count > 0,
-            "the demo fills the current week"
-        );
+        assert_eq!(week.totals.event_count, 0, "the demo arrives through sync");
+        let status = state.sync_status().unwrap();
+        assert!(!status.running && status.last.is_none() && status.sources.is_empty());
         let earlier = state.week(Some("2026-W01")).unwrap();
         assert_eq!(earlier.key.to_string(), "2026-W01");
+    }
+
+    #[test]
+    fn a_left_out_source_leaves_the_week_and_a_missing_one_is_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::open_in(dir.path());
+        let today = chrono::Utc::now()
+            .with_timezone(&state.settings().unwrap().zone())
+            .date_naive();
+        vica_fakes::demo::install(&mut state.store().unwrap(), today).unwrap();
+        let before = state.week(None).unwrap();
+        let busiest = before
+            .totals
+            .per_source
+            .iter()
+            .max_by_key(|s| s.event_count)
+            .unwrap();
+        assert!(busiest.event_count > 0);
+
+        state.set_source_included(busiest.source_id, false).unwrap();
+        let after = state.week(None).unwrap();
+        assert_eq!(
+            after.totals.event_count,
+            before.totals.event_count - busiest.event_count
+        );
+        assert!(
+            after
+                .totals
+                .per_source
+                .iter()
+                .all(|s| s.source_id != busiest.source_id)
+        );
+        let status = state.sync_status().unwrap();
+        let left_out = status
+            .sources
+            .iter()
+            .find(|s| s.source_id == busiest.source_id)
+            .unwrap();
+        assert!(!left_out.included);
+
+        state.set_source_included(busiest.source_id, true).unwrap();
+        assert_eq!(state.week(None).unwrap().totals, before.totals);
+        assert_eq!(
+            state.set_source_included(9999, false).unwrap_err().code,
+            "not_found"
+        );
     }
 
     #[test]
@@ -178,5 +249,6 @@ mod tests {
         let err = state.startup_error().expect("the open fails");
         assert_eq!(err.code, "database");
         assert_eq!(state.week(None).unwrap_err(), err);
+        assert_eq!(state.sync_status().unwrap_err(), err);
     }
 }

@@ -2,8 +2,19 @@
 // Every function is typed, and every failure is an `IpcError` ({ code, message }).
 
 import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 import { getCurrentWindow } from "@tauri-apps/api/window";
-import type { AppInfo, IpcError, Reflection, Settings, Week, WeekKey } from "./types";
+import type {
+  AppInfo,
+  IpcError,
+  Reflection,
+  Settings,
+  SyncEvent,
+  SyncOutcome,
+  SyncStatus,
+  Week,
+  WeekKey,
+} from "./types";
 
 export type * from "./types";
 
@@ -57,6 +68,36 @@ export function startupError(): Promise<IpcError | null> {
 /** The app's version and data directory. */
 export function appInfo(): Promise<AppInfo> {
   return call<AppInfo>("app_info");
+}
+
+/** Starts a sync of every account in the background; does nothing while one runs. */
+export function syncNow(): Promise<void> {
+  return call<void>("sync_now");
+}
+
+/** Whether a sync runs, how the last one ended, and every source. */
+export function syncStatus(): Promise<SyncStatus> {
+  return call<SyncStatus>("sync_status");
+}
+
+/** Includes a source in the review (and in sync) or leaves it out. */
+export function setSourceIncluded(sourceId: number, included: boolean): Promise<void> {
+  return call<void>("set_source_included", { sourceId, included });
+}
+
+/**
+ * Calls `onprogress` with each sync event and `onfinished` when a sync ends.
+ * Resolves, once both are listening, to a function that stops them.
+ */
+export async function onSync(
+  onprogress: (event: SyncEvent) => void,
+  onfinished: (outcome: SyncOutcome) => void,
+): Promise<() => void> {
+  const stops = await Promise.all([
+    listen<SyncEvent>("sync://progress", (e) => onprogress(e.payload)),
+    listen<SyncOutcome>("sync://finished", (e) => onfinished(e.payload)),
+  ]);
+  return () => stops.forEach((stop) => stop());
 }
 
 /**

@@ -1,7 +1,8 @@
 // The shapes the backend sends, mirrored by hand from the Rust types they
 // serialize (field names as serde writes them). Keep in step with:
 // crates/core/src/week.rs, crates/core/src/model.rs, crates/core/src/settings.rs,
-// src-tauri/src/error.rs and src-tauri/src/commands.rs.
+// crates/sync/src/engine.rs, src-tauri/src/error.rs, src-tauri/src/commands.rs
+// and src-tauri/src/sync.rs.
 
 /** A local calendar date, "2026-11-16". */
 export type IsoDate = string;
@@ -150,6 +151,57 @@ export interface AppInfo {
   version: string;
   data_dir: string | null;
 }
+
+/** `vica_core::model::Provider`. */
+export type Provider = "google" | "microsoft" | "todoist" | "ics";
+
+/** `vica_core::model::SourceKind`: calendars hold events, projects hold tasks. */
+export type SourceKind = "calendar" | "project";
+
+/** `vica_app::sync::SourceStatus`: one calendar or project in the Sources panel. */
+export interface SourceStatus {
+  source_id: number;
+  account_id: number;
+  account_label: string;
+  provider: Provider;
+  /** "Google Calendar". */
+  provider_name: string;
+  name: string;
+  color: string | null;
+  kind: SourceKind;
+  included: boolean;
+  /** The provider no longer has it; its cached items are kept. */
+  gone: boolean;
+  /** RFC 3339 instant of the last sync without error. */
+  last_success_at: string | null;
+  last_error: string | null;
+  running: boolean;
+}
+
+/** `vica_app::sync::SyncOutcome`: how a whole sync ended (the `sync://finished` payload). */
+export interface SyncOutcome {
+  finished_at: string;
+  /** Sources whose sync failed. */
+  failed: number;
+  /** A failure before any source could sync. */
+  error: string | null;
+  /** Every failure looks like the network. */
+  offline: boolean;
+}
+
+/** `vica_app::sync::SyncStatus`. */
+export interface SyncStatus {
+  running: boolean;
+  /** The last sync since the app started. */
+  last: SyncOutcome | null;
+  sources: SourceStatus[];
+}
+
+/** `vica_sync::SyncEvent`: what a sync reports as it goes (the `sync://progress` payload). */
+export type SyncEvent =
+  | { type: "source_started"; source_id: number; name: string }
+  | { type: "page_written"; source_id: number; pages: number; items: number }
+  | { type: "source_finished"; source_id: number; error: string | null };
 
 /** `vica_app::error::IpcError` codes. */
 export type ErrorCode =

@@ -1,0 +1,620 @@
+//! Sync while the window is open: on start, every `sync_interval_minutes`, and
+//! when the user asks. Never two syncs at once.
+//!
+//! The [`Syncer`] owns the sync engine's own connection to the database (WAL),
+//! so a page write never waits for, or holds up, the week the window reads
+//! through the UI's connection. Progress goes to the window as
+//! [`PROGRESS_EVENT`] (each [`SyncEvent`]) and [`FINISHED_EVENT`] (a
+//! [`SyncOutcome`]).
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use vica_core::Store;
+use vica_core::model::{Account, Provider as ProviderKind, SourceKind};
+use vica_sync::engine::Progress;
+use vica_sync::provider::Provider;
+use vica_sync::{Engine, SyncError, SyncEvent, SyncOptions, SyncReport};
+
+use crate::state::AppState;
+
+/// The Tauri event carrying each [`SyncEvent`].
+pub const PROGRESS_EVENT: &str = "sync://progress";
+/// The Tauri event carrying the [`SyncOutcome`] of a finished sync.
+pub const FINISHED_EVENT: &str = "sync://finished";
+/// How often the schedule looks whether a sync is due.
+const TICK: Duration = Duration::from_secs(20);
+
+/// How a whole sync ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncOutcome {
+    pub finished_at: DateTime<Utc>,
+    /// Sources whose sync failed (their errors are in [`SourceStatus::last_error`]).
+    pub failed: usize,
+    /// A failure before any source could sync (an account's sources could not
+    /// be listed, the demo server did not start).
+    pub error: Option<String>,
+    /// Every failure looks like the network: the UI shows "Offline".
+    pub offline: bool,
+}
+
+/// One source as the Sources panel shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceStatus {
+    pub source_id: i64,
+    pub account_id: i64,
+    pub account_label: String,
+    pub provider: ProviderKind,
+    /// "Google Calendar".
+    pub provider_name: String,
+    pub name: String,
+    pub color: Option<String>,
+    pub kind: SourceKind,
+    pub included: bool,
+    pub gone: bool,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub running: bool,
+}
+
+/// What `sync_status` returns: whether a sync runs, how the last one ended, every source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncStatus {
+    pub running: bool,
+    /// The last sync since the app started, if one finished.
+    pub last: Option<SyncOutcome>,
+    pub sources: Vec<SourceStatus>,
+}
+
+/// Where a sync reports: the window in the app, a list in tests.
+pub trait Reporter: Send + Sync + 'static {
+    fn progress(&self, event: &SyncEvent);
+    fn finished(&self, outcome: &SyncOutcome);
+}
+
+impl<R: Runtime> Reporter for AppHandle<R> {
+    fn progress(&self, event: &SyncEvent) {
+        if let Err(err) = self.emit(PROGRESS_EVENT, event) {
+            eprintln!("vica: cannot send sync progress to the window: {err}");
+        }
+    }
+
+    fn finished(&self, outcome: &SyncOutcome) {
+        if let Err(err) = self.emit(FINISHED_EVENT, outcome) {
+            eprintln!("vica: cannot tell the window that sync finished: {err}");
+        }
+    }
+}
+
+/// Runs syncs against the sync connection, one at a time.
+#[derive(Clone)]
+pub struct Syncer {
+    store: Arc<Mutex<Store>>,
+    running: Arc<AtomicBool>,
+    /// Sources between their `source_started` and `source_finished`.
+    sources: Arc<Mutex<HashSet<i64>>>,
+    last_started: Arc<Mutex<Option<Instant>>>,
+    last: Arc<Mutex<Option<SyncOutcome>>>,
+}
+
+impl std::fmt::Debug for Syncer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Syncer")
+            .field("running", &self.is_running())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Clears the running flag when a sync ends, even by a panic.
+struct RunningFlag(Arc<AtomicBool>);
+
+impl Drop for RunningFlag {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Nothing guarded here is left half-changed by a panic (and SQLite writes
+    // run in transactions that roll back), so a poisoned lock is still good.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Syncer {
+    /// Opens the sync engine's own connection to the database at `path`.
+    pub fn open(path: &Path) -> vica_core::Result<Syncer> {
+        Ok(Syncer::new(Store::open(path)?))
+    }
+
+    pub fn new(store: Store) -> Syncer {
+        Syncer {
+            store: Arc::new(Mutex::new(store)),
+            running: Arc::new(AtomicBool::new(false)),
+            sources: Arc::new(Mutex::new(HashSet::new())),
+            last_started: Arc::new(Mutex::new(None)),
+            last: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running.load(Ordering::SeqCst)
+    }
+
+    /// Starts a sync of every account in the background and returns `true`,
+    /// or returns `false` at once when a sync is already running.
+    pub fn start(&self, reporter: Arc<dyn Reporter>) -> bool {
+        let syncer = self.clone();
+        let progress = self.progress(reporter.clone());
+        self.start_with(reporter, async move { syncer.sync_all(progress).await })
+    }
+
+    /// Runs `job` as the one sync, unless one is running already.
+    fn start_with<F>(&self, reporter: Arc<dyn Reporter>, job: F) -> bool
+    where
+        F: Future<Output = SyncOutcome> + Send + 'static,
+    {
+        if self.running.swap(true, Ordering::SeqCst) {
+            return false;
+        }
+        let flag = RunningFlag(self.running.clone());
+        *lock(&self.last_started) = Some(Instant::now());
+        let syncer = self.clone();
+        tauri::async_runtime::spawn(async move {
+            // A panic in the job ends its task only; it is reported like any failure.
+            let outcome = tauri::async_runtime::spawn(job)
+                .await
+                .unwrap_or_else(|err| {
+                    failed_outcome(format!("the sync stopped unexpectedly: {err}"))
+                });
+            lock(&syncer.sources).clear();
+            *lock(&syncer.last) = Some(outcome.clone());
+            // Not running any more before the window hears it, so its next
+            // `sync_status` or `sync_now` sees the sync as over.
+            drop(flag);
+            reporter.finished(&outcome);
+        });
+        true
+    }
+
+    /// Reports each event, keeping track of the sources under way.
+    fn progress(&self, reporter: Arc<dyn Reporter>) -> Progress {
+        let sources = self.sources.clone();
+        Arc::new(move |event: SyncEvent| {
+            match &event {
+                SyncEvent::SourceStarted { source_id, .. } => {
+                    lock(&sources).insert(*source_id);
+                }
+                SyncEvent::SourceFinished { source_id, .. } => {
+                    lock(&sources).remove(source_id);
+                }
+                SyncEvent::PageWritten { .. } => {}
+            }
+            reporter.progress(&event);
+        })
+    }
+
+    /// Syncs every account. With no account or a demo account, that is the
+    /// demo: the fake providers in-process, pulled through the real clients.
+    async fn sync_all(&self, progress: Progress) -> SyncOutcome {
+        let read = {
+            let store = lock(&self.store);
+            store.accounts().and_then(|a| Ok((a, store.settings()?)))
+        };
+        let (accounts, settings) = match read {
+            Ok(read) => read,
+            Err(err) => return failed_outcome(err.to_string()),
+        };
+        let mut reports: Vec<SyncReport> = Vec::new();
+        let mut error: Option<SyncError> = None;
+        if accounts.is_empty() || accounts.iter().any(|a| a.is_demo) {
+            let today = Utc::now().with_timezone(&settings.zone()).date_naive();
+            match vica_sync::demo::sync_demo(self.store.clone(), today, progress.clone()).await {
+                Ok(demo) => reports.extend(demo.reports),
+                Err(err) => error = Some(err),
+            }
+        }
+        let engine = Engine::new(self.store.clone(), SyncOptions::from_settings(&settings));
+        for account in accounts.iter().filter(|a| !a.is_demo) {
+            if let Some(client) = client_for(account) {
+                reports.push(
+                    engine
+                        .sync_account(account.id, client, None, progress.clone())
+                        .await,
+                );
+            }
+        }
+        outcome(&reports, error.as_ref())
+    }
+
+    /// Whether the schedule should start a sync now: never synced since the
+    /// app started, or the interval set in the settings has passed.
+    fn due(&self, now: Instant) -> bool {
+        let minutes = lock(&self.store)
+            .settings()
+            .map(|s| s.sync_interval_minutes)
+            .unwrap_or(vica_core::settings::Settings::default().sync_interval_minutes);
+        is_due(*lock(&self.last_started), now, minutes)
+    }
+
+    /// Whether a sync runs, how the last ended, and every source, read through `store`.
+    pub fn status(&self, store: &Store) -> vica_core::Result<SyncStatus> {
+        let running = lock(&self.sources).clone();
+        Ok(SyncStatus {
+            running: self.is_running(),
+            last: lock(&self.last).clone(),
+            sources: source_statuses(store, &running)?,
+        })
+    }
+}
+
+/// The client that syncs a real account.
+///
+/// Connecting accounts (OAuth, tokens in the keychain) arrives with the
+/// accounts work; until then real accounts are skipped. Building the
+/// provider's client here is all the schedule needs to sync them.
+fn client_for(_account: &Account) -> Option<Arc<dyn Provider>> {
+    None
+}
+
+/// `last` was started `interval_minutes` or more ago (or never).
+fn is_due(last: Option<Instant>, now: Instant, interval_minutes: u32) -> bool {
+    last.is_none_or(|last| {
+        now.saturating_duration_since(last) >= Duration::from_secs(u64::from(interval_minutes) * 60)
+    })
+}
+
+fn failed_outcome(error: String) -> SyncOutcome {
+    SyncOutcome {
+        finished_at: Utc::now(),
+        failed: 0,
+        offline: is_network_error(&error),
+        error: Some(error),
+    }
+}
+
+/// Sums up the accounts' reports and a failure before any of them.
+fn outcome(reports: &[SyncReport], error: Option<&SyncError>) -> SyncOutcome {
+    let mut errors: Vec<String> = Vec::new();
+    let mut failed = 0;
+    for report in reports {
+        errors.extend(report.error.clone());
+        for source in &report.sources {
+            if let Some(e) = &source.error {
+                failed += 1;
+                errors.push(e.clone());
+            }
+        }
+    }
+    let error = error
+        .map(ToString::to_string)
+        .or_else(|| reports.iter().find_map(|r| r.error.clone()));
+    errors.extend(error.clone());
+    SyncOutcome {
+        finished_at: Utc::now(),
+        failed,
+        offline: !errors.is_empty() && errors.iter().all(|e| is_network_error(e)),
+        error,
+    }
+}
+
+/// Whether an error message is `SyncError::Network` or `SyncError::Timeout`
+/// (sources keep their errors as text).
+fn is_network_error(message: &str) -> bool {
+    message.starts_with("cannot reach ") || message.ends_with(" did not answer in time")
+}
+
+/// Every source with its account and where its sync stands.
+pub fn source_statuses(
+    store: &Store,
+    running: &HashSet<i64>,
+) -> vica_core::Result<Vec<SourceStatus>> {
+    let accounts = store.accounts()?;
+    let mut out = Vec::new();
+    for source in store.sources()? {
+        let Some(account) = accounts.iter().find(|a| a.id == source.account_id) else {
+            continue;
+        };
+        let state = store.sync_state(source.id)?;
+        out.push(SourceStatus {
+            source_id: source.id,
+            account_id: account.id,
+            account_label: account.label.clone(),
+            provider: account.provider,
+            provider_name: account.provider.display_name().to_owned(),
+            running: running.contains(&source.id),
+            name: source.name,
+            color: source.color,
+            kind: source.kind,
+            included: source.included,
+            gone: source.gone,
+            last_success_at: state.as_ref().and_then(|s| s.last_success_at),
+            last_error: state.and_then(|s| s.last_error),
+        });
+    }
+    Ok(out)
+}
+
+/// Syncs on start, then whenever the interval in the settings has passed
+/// (read on every tick, so a changed setting applies at once).
+pub fn schedule<R: Runtime>(app: &AppHandle<R>) {
+    let Ok(syncer) = app.state::<AppState>().syncer().cloned() else {
+        // The store did not open: the window says why, and there is nothing to sync.
+        return;
+    };
+    let reporter: Arc<dyn Reporter> = Arc::new(app.clone());
+    tauri::async_runtime::spawn(async move {
+        loop {
+            if syncer.due(Instant::now()) {
+                syncer.start(reporter.clone());
+            }
+            tokio::time::sleep(TICK).await;
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    /// Collects what a sync reports.
+    #[derive(Default)]
+    struct Recorder {
+        events: Mutex<Vec<SyncEvent>>,
+        done: Mutex<Vec<SyncOutcome>>,
+        tx: Mutex<Option<mpsc::Sender<()>>>,
+    }
+
+    impl Reporter for Recorder {
+        fn progress(&self, event: &SyncEvent) {
+            lock(&self.events).push(event.clone());
+        }
+        fn finished(&self, outcome: &SyncOutcome) {
+            lock(&self.done).push(outcome.clone());
+            if let Some(tx) = lock(&self.tx).as_ref() {
+                let _ = tx.send(());
+            }
+        }
+    }
+
+    fn recorder() -> (Arc<Recorder>, mpsc::Receiver<()>) {
+        let (tx, rx) = mpsc::channel();
+        let r = Recorder {
+            tx: Mutex::new(Some(tx)),
+            ..Recorder::default()
+        };
+        (Arc::new(r), rx)
+    }
+
+    fn ok_outcome() -> SyncOutcome {
+        outcome(&[], None)
+    }
+
+    #[test]
+    fn a_second_sync_while_one_runs_is_a_no_op() {
+        let syncer = Syncer::new(Store::open_in_memory().unwrap());
+        let (reporter, finished) = recorder();
+        let (release, wait) = tokio::sync::oneshot::channel::<()>();
+        let started = syncer.start_with(reporter.clone(), async move {
+            let _ = wait.await;
+            ok_outcome()
+        });
+        assert!(started);
+        assert!(syncer.is_running());
+        let second = syncer.start_with(reporter.clone(), async {
+            panic!("a second sync must not run")
+        });
+        assert!(!second, "the second sync did not start");
+        assert!(!syncer.start(reporter.clone()), "nor does the real one");
+
+        release.send(()).unwrap();
+        finished.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert!(!syncer.is_running());
+        let done = lock(&reporter.done).clone();
+        assert_eq!(done.len(), 1, "one sync finished: {done:?}");
+        assert_eq!((done[0].failed, &done[0].error), (0, &None));
+        assert!(lock(&reporter.events).is_empty());
+        assert!(
+            syncer.start_with(reporter.clone(), async { ok_outcome() }),
+            "after it ends, the next one starts"
+        );
+        finished.recv_timeout(Duration::from_secs(10)).unwrap();
+    }
+
+    #[test]
+    fn a_panicking_sync_is_reported_and_frees_the_flag() {
+        let syncer = Syncer::new(Store::open_in_memory().unwrap());
+        let (reporter, finished) = recorder();
+        assert!(syncer.start_with(reporter.clone(), async { panic!("boom") }));
+        finished.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert!(!syncer.is_running());
+        let done = lock(&reporter.done).clone();
+        assert!(
+            done[0]
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("stopped unexpectedly")
+        );
+    }
+
+    #[test]
+    fn the_demo_syncs_on_a_first_start_and_every_source_reports_its_status() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = vica_core::paths::database_path(dir.path()).unwrap();
+        let ui = Store::open(&path).unwrap();
+        let syncer = Syncer::open(&path).unwrap();
+        assert_eq!(syncer.status(&ui).unwrap().sources, Vec::new());
+
+        let (reporter, finished) = recorder();
+        assert!(syncer.start(reporter.clone()));
+        assert!(syncer.status(&ui).unwrap().running);
+        finished.recv_timeout(Duration::from_secs(60)).unwrap();
+
+        let status = syncer.status(&ui).unwrap();
+        assert!(!status.running);
+        let last = status.last.expect("the sync finished");
+        assert_eq!((last.failed, last.error, last.offline), (0, None, false));
+        assert_eq!(status.sources.len(), 5, "{:#?}", status.sources);
+        for s in &status.sources {
+            assert!(s.included && !s.gone && !s.running, "{s:?}");
+            assert!(s.last_success_at.is_some(), "{s:?}");
+            assert_eq!(s.last_error, None);
+            assert_eq!(s.provider_name, s.provider.display_name());
+        }
+        let accounts = ui.accounts().unwrap();
+        assert!(accounts.iter().all(|a| a.is_demo));
+        assert!(status.sources.iter().all(|s| {
+            accounts
+                .iter()
+                .any(|a| a.id == s.account_id && a.label == s.account_label)
+        }));
+
+        // Google's calendars came through the engine, with progress.
+        let events = lock(&reporter.events).clone();
+        let started = events
+            .iter()
+            .filter(|e| matches!(e, SyncEvent::SourceStarted { .. }))
+            .count();
+        let ended = events
+            .iter()
+            .filter(|e| matches!(e, SyncEvent::SourceFinished { error: None, .. }))
+            .count();
+        assert!(started > 0 && started == ended, "{events:?}");
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, SyncEvent::PageWritten { items, .. } if *items > 0))
+        );
+
+        // Syncing again adds nothing twice.
+        let before = ui.sources().unwrap();
+        assert!(syncer.start(reporter.clone()));
+        finished.recv_timeout(Duration::from_secs(60)).unwrap();
+        assert_eq!(ui.sources().unwrap(), before);
+        assert_eq!(ui.accounts().unwrap(), accounts);
+    }
+
+    #[test]
+    fn status_joins_sources_with_accounts_sync_state_and_running() {
+        let store = Store::open_in_memory().unwrap();
+        let account = store
+            .add_account(ProviderKind::Todoist, "me@example.com", None, false)
+            .unwrap();
+        let record = |id: &str, name: &str| vica_core::model::SourceRecord {
+            kind: SourceKind::Project,
+            provider_id: id.into(),
+            name: name.into(),
+            color: Some("#112233".into()),
+            is_primary: false,
+            access_role: None,
+        };
+        let a = store
+            .upsert_source(account.id, &record("1", "Alpha"))
+            .unwrap();
+        let b = store
+            .upsert_source(account.id, &record("2", "<b>Beta</b>"))
+            .unwrap();
+        let c = store
+            .upsert_source(account.id, &record("3", "Gamma"))
+            .unwrap();
+        store.record_sync_result(a.id, None).unwrap();
+        store
+            .record_sync_result(b.id, Some("cannot reach Todoist: connection refused"))
+            .unwrap();
+        store.set_source_included(c.id, false).unwrap();
+        store.mark_source_gone(c.id).unwrap();
+
+        let got = source_statuses(&store, &HashSet::from([b.id])).unwrap();
+        let by_name = |n: &str| got.iter().find(|s| s.name == n).unwrap();
+        assert_eq!(got.len(), 3);
+        let alpha = by_name("Alpha");
+        assert_eq!(alpha.account_label, "me@example.com");
+        assert_eq!(alpha.provider_name, "Todoist");
+        assert_eq!(alpha.color.as_deref(), Some("#112233"));
+        assert!(alpha.last_success_at.is_some() && alpha.last_error.is_none() && !alpha.running);
+        let beta = by_name("<b>Beta</b>");
+        assert!(beta.last_success_at.is_none() && beta.running);
+        assert_eq!(
+            beta.last_error.as_deref(),
+            Some("cannot reach Todoist: connection refused")
+        );
+        let gamma = by_name("Gamma");
+        assert!(!gamma.included && gamma.gone && gamma.last_success_at.is_none());
+
+        let json = serde_json::to_value(alpha).unwrap();
+        assert_eq!(json["provider"], "todoist");
+        assert_eq!(json["kind"], "project");
+    }
+
+    #[test]
+    fn network_failures_read_as_offline_and_others_do_not() {
+        let network = SyncError::Network {
+            provider: "Google Calendar",
+            detail: "connection refused".into(),
+        };
+        let timeout = SyncError::Timeout {
+            provider: "Todoist",
+        };
+        let http = SyncError::Http {
+            provider: "Todoist",
+            status: 500,
+            message: "oops".into(),
+        };
+        assert!(is_network_error(&network.to_string()));
+        assert!(is_network_error(&timeout.to_string()));
+        assert!(!is_network_error(&http.to_string()));
+
+        let source = |error: Option<String>| vica_sync::engine::SourceReport {
+            error,
+            ..Default::default()
+        };
+        let report = |errors: Vec<Option<String>>| SyncReport {
+            sources: errors.into_iter().map(source).collect(),
+            error: None,
+        };
+        let all_network = outcome(
+            &[report(vec![
+                Some(network.to_string()),
+                Some(timeout.to_string()),
+                None,
+            ])],
+            None,
+        );
+        assert_eq!((all_network.failed, all_network.offline), (2, true));
+        let mixed = outcome(
+            &[report(vec![
+                Some(network.to_string()),
+                Some(http.to_string()),
+            ])],
+            None,
+        );
+        assert_eq!((mixed.failed, mixed.offline), (2, false));
+        let fine = outcome(&[report(vec![None, None])], None);
+        assert_eq!((fine.failed, fine.offline, fine.error), (0, false, None));
+        let before_any = outcome(&[], Some(&network));
+        assert!(before_any.offline);
+        assert_eq!(before_any.error, Some(network.to_string()));
+    }
+
+    #[test]
+    fn a_sync_is_due_first_and_then_after_the_interval() {
+        let now = Instant::now();
+        assert!(is_due(None, now, 15));
+        assert!(!is_due(Some(now), now, 15));
+        let later = now + Duration::from_secs(14 * 60);
+        assert!(!is_due(Some(now), later, 15));
+        assert!(
+            is_due(Some(now), later, 14),
+            "a shorter interval applies at once"
+        );
+        assert!(is_due(Some(now), now + Duration::from_secs(15 * 60), 15));
+    }
+}
