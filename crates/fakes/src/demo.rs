@@ -447,11 +447,13 @@ pub fn world(today: NaiveDate, tz: Tz) -> Vec<DemoAccount> {
                 &["errand", "home"][..],
             ),
         ] {
+            // Consecutive titles from a random start: no task twice in one week.
+            let first_title = dice.below(titles.len() as u64) as usize;
             for n in 0..count {
                 let day = monday + Duration::days(dice.below(7) as i64);
                 let hour = 9 + dice.below(10) as u32;
                 let completed = Calendar::new(tz).instant(day, hour, (dice.below(4) * 15) as u32);
-                let title = dice.pick(titles);
+                let title = titles[(first_title + n as usize) % titles.len()];
                 let future = w == HISTORY_WEEKS || day > today;
                 tasks.push(TaskRecord {
                     provider_id: format!("{}-{key}-{n}", tasks.len()),
