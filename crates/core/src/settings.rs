@@ -42,6 +42,38 @@ pub struct Settings {
     pub sync_weeks_back: u32,
     /// How far ahead the first sync of a calendar reaches, in weeks.
     pub sync_weeks_ahead: u32,
+    /// The notes vault weekly reviews are exported into, if any.
+    pub vault_dir: Option<String>,
+    /// File name of a week's note inside the vault: `{year}`, `{week}`, `{start}`, `{end}`.
+    pub vault_pattern: String,
+    /// A weekly reminder to do the review; off when `None`.
+    pub reminder: Option<Reminder>,
+}
+
+/// When to remind the user of the weekly review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reminder {
+    /// "monday" … "sunday".
+    pub weekday: String,
+    /// Local time, "HH:MM".
+    pub time: String,
+}
+
+impl Reminder {
+    /// The weekday and time, checked.
+    pub fn parse(&self) -> Result<(chrono::Weekday, chrono::NaiveTime)> {
+        let bad = |reason: &str| Error::InvalidSetting {
+            key: "reminder".into(),
+            reason: reason.to_owned(),
+        };
+        let weekday = self
+            .weekday
+            .parse::<chrono::Weekday>()
+            .map_err(|_| bad("the day must be a weekday name like friday"))?;
+        let time = chrono::NaiveTime::parse_from_str(&self.time, "%H:%M")
+            .map_err(|_| bad("the time must be HH:MM, like 16:30"))?;
+        Ok((weekday, time))
+    }
 }
 
 impl Default for Settings {
@@ -53,6 +85,9 @@ impl Default for Settings {
             show_declined: false,
             sync_weeks_back: 26,
             sync_weeks_ahead: 4,
+            vault_dir: None,
+            vault_pattern: crate::export::DEFAULT_PATTERN.to_owned(),
+            reminder: None,
         }
     }
 }
@@ -67,6 +102,15 @@ impl Settings {
             return Err(Error::InvalidSetting {
                 key: "sync_interval_minutes".into(),
                 reason: "must be between 1 and 1440 minutes".into(),
+            });
+        }
+        if let Some(r) = &self.reminder {
+            r.parse()?;
+        }
+        if self.vault_pattern.trim().is_empty() {
+            return Err(Error::InvalidSetting {
+                key: "vault_pattern".into(),
+                reason: "the file-name pattern is empty".into(),
             });
         }
         if !(1..=520).contains(&self.sync_weeks_back) || !(1..=104).contains(&self.sync_weeks_ahead)

@@ -392,6 +392,12 @@ fn settings_round_trip_and_invalid_values_are_refused() {
         show_declined: true,
         sync_weeks_back: 52,
         sync_weeks_ahead: 8,
+        vault_dir: Some("/home/alex/Notes".into()),
+        vault_pattern: "Reviews/{year}-W{week}.md".into(),
+        reminder: Some(vica_core::settings::Reminder {
+            weekday: "friday".into(),
+            time: "16:30".into(),
+        }),
     };
     store.save_settings(&settings).unwrap();
     assert_eq!(store.settings().unwrap(), settings);

@@ -144,6 +144,20 @@ export interface Settings {
   /** How far back and ahead the first sync of a calendar reaches, in weeks. */
   sync_weeks_back: number;
   sync_weeks_ahead: number;
+  /** The notes vault reviews are exported into, if any. */
+  vault_dir: string | null;
+  /** A week's file name in the vault: {year}, {week}, {start}, {end}. */
+  vault_pattern: string;
+  /** A weekly reminder to do the review; null when off. */
+  reminder: Reminder | null;
+}
+
+/** `vica_core::settings::Reminder`. */
+export interface Reminder {
+  /** "monday" … "sunday". */
+  weekday: string;
+  /** Local time, "HH:MM". */
+  time: string;
 }
 
 /** `vica_app::commands::AppInfo`. */
