@@ -28,23 +28,42 @@ fn source(kind: SourceKind, id: &str, name: &str) -> SourceRecord {
 }
 
 fn fill(store: &mut Store) -> (usize, usize) {
-    let account = store.add_account(Provider::Google, "bench", None, false).expect("account").id;
+    let account = store
+        .add_account(Provider::Google, "bench", None, false)
+        .expect("account")
+        .id;
     let cals: Vec<i64> = ["Work", "Personal", "Team"]
         .iter()
-        .map(|n| store.upsert_source(account, &source(SourceKind::Calendar, n, n)).expect("source").id)
+        .map(|n| {
+            store
+                .upsert_source(account, &source(SourceKind::Calendar, n, n))
+                .expect("source")
+                .id
+        })
         .collect();
     let projects: Vec<i64> = ["Inbox", "Home"]
         .iter()
-        .map(|n| store.upsert_source(account, &source(SourceKind::Project, n, n)).expect("source").id)
+        .map(|n| {
+            store
+                .upsert_source(account, &source(SourceKind::Project, n, n))
+                .expect("source")
+                .id
+        })
         .collect();
-    let first = Utc.with_ymd_and_hms(2017, 1, 2, 0, 0, 0).single().expect("date");
+    let first = Utc
+        .with_ymd_and_hms(2017, 1, 2, 0, 0, 0)
+        .single()
+        .expect("date");
     let (mut events, mut tasks) = (0, 0);
     // Ten years, about 96 events and 58 completed tasks a week.
     for week in 0..522i64 {
         let monday = first + Span::weeks(week);
         let mut per_cal: Vec<Vec<EventRecord>> = vec![Vec::new(); cals.len()];
         for i in 0..96i64 {
-            let start = monday + Span::hours(8 + (i % 10)) + Span::days(i % 7) + Span::minutes((i * 15) % 60);
+            let start = monday
+                + Span::hours(8 + (i % 10))
+                + Span::days(i % 7)
+                + Span::minutes((i * 15) % 60);
             let all_day = i % 40 == 0;
             let day = start.date_naive();
             per_cal[(i % 3) as usize].push(EventRecord {
@@ -53,13 +72,27 @@ fn fill(store: &mut Store) -> (usize, usize) {
                 description: Some("Agenda: context, decisions, next steps.".into()),
                 location: None,
                 time: if all_day {
-                    EventTime::AllDay { start: day, end: day + Span::days(1 + i % 3) }
+                    EventTime::AllDay {
+                        start: day,
+                        end: day + Span::days(1 + i % 3),
+                    }
                 } else {
-                    EventTime::Timed { start, end: start + Span::minutes(30 + (i % 4) * 15) }
+                    EventTime::Timed {
+                        start,
+                        end: start + Span::minutes(30 + (i % 4) * 15),
+                    }
                 },
                 time_zone: Some("Europe/Berlin".into()),
-                status: if i % 29 == 0 { EventStatus::Cancelled } else { EventStatus::Confirmed },
-                my_response: Some(if i % 17 == 0 { Response::Declined } else { Response::Accepted }),
+                status: if i % 29 == 0 {
+                    EventStatus::Cancelled
+                } else {
+                    EventStatus::Confirmed
+                },
+                my_response: Some(if i % 17 == 0 {
+                    Response::Declined
+                } else {
+                    Response::Accepted
+                }),
                 is_organizer: i % 5 == 0,
                 attendee_count: (i % 6) as u32,
                 series_id: (i % 3 == 0).then(|| format!("series{}", i % 12)),
@@ -70,7 +103,14 @@ fn fill(store: &mut Store) -> (usize, usize) {
         for (c, page) in cals.iter().zip(per_cal) {
             events += page.len();
             store
-                .write_page(*c, &Page { events: page, ..Page::default() }, CursorUpdate::Keep)
+                .write_page(
+                    *c,
+                    &Page {
+                        events: page,
+                        ..Page::default()
+                    },
+                    CursorUpdate::Keep,
+                )
                 .expect("page");
         }
         let mut done: Vec<Vec<TaskRecord>> = vec![Vec::new(); projects.len()];
@@ -92,7 +132,14 @@ fn fill(store: &mut Store) -> (usize, usize) {
         for (p, page) in projects.iter().zip(done) {
             tasks += page.len();
             store
-                .write_page(*p, &Page { tasks: page, ..Page::default() }, CursorUpdate::Keep)
+                .write_page(
+                    *p,
+                    &Page {
+                        tasks: page,
+                        ..Page::default()
+                    },
+                    CursorUpdate::Keep,
+                )
                 .expect("page");
         }
     }
@@ -110,9 +157,17 @@ fn main() {
     let t = Instant::now();
     let (events, tasks) = fill(&mut store);
     let fill_ms = t.elapsed().as_secs_f64() * 1000.0;
-    let settings = Settings { time_zone: Some("Europe/Berlin".into()), ..Settings::default() };
+    let settings = Settings {
+        time_zone: Some("Europe/Berlin".into()),
+        ..Settings::default()
+    };
     let weeks: Vec<WeekKey> = (0..200)
-        .map(|i| WeekKey::containing(NaiveDate::from_ymd_opt(2017, 3, 6).expect("date") + Span::weeks(i * 2), settings.week_start))
+        .map(|i| {
+            WeekKey::containing(
+                NaiveDate::from_ymd_opt(2017, 3, 6).expect("date") + Span::weeks(i * 2),
+                settings.week_start,
+            )
+        })
         .collect();
     // Warm up the page cache and statement cache.
     for k in &weeks[..10] {
@@ -129,17 +184,33 @@ fn main() {
             let md = vica_core::export::markdown(&week);
             both.push(t.elapsed());
             if round == 0 {
-                shown += week.days.iter().map(|d| d.events.len() + d.all_day.len()).sum::<usize>();
+                shown += week
+                    .days
+                    .iter()
+                    .map(|d| d.events.len() + d.all_day.len())
+                    .sum::<usize>();
                 assert!(md.len() > 1000);
             }
         }
     }
     load.sort();
     both.sort();
-    println!("Cache: {events} events, {tasks} completed tasks (filled in {fill_ms:.0} ms); {} weeks sampled, {:.0} items shown per week", weeks.len(), shown as f64 / weeks.len() as f64);
+    println!(
+        "Cache: {events} events, {tasks} completed tasks (filled in {fill_ms:.0} ms); {} weeks sampled, {:.0} items shown per week",
+        weeks.len(),
+        shown as f64 / weeks.len() as f64
+    );
     println!();
     println!("| measure | median ms | p95 ms | target |");
     println!("|---|---:|---:|---|");
-    println!("| week load (queries + layout, with last week's totals) | {:.3} | {:.3} | ≤ 1 ms median |", percentile(&load, 0.5), percentile(&load, 0.95));
-    println!("| week load + Markdown export | {:.3} | {:.3} | ≤ 2 ms median |", percentile(&both, 0.5), percentile(&both, 0.95));
+    println!(
+        "| week load (queries + layout, with last week's totals) | {:.3} | {:.3} | ≤ 1 ms median |",
+        percentile(&load, 0.5),
+        percentile(&load, 0.95)
+    );
+    println!(
+        "| week load + Markdown export | {:.3} | {:.3} | ≤ 2 ms median |",
+        percentile(&both, 0.5),
+        percentile(&both, 0.95)
+    );
 }
