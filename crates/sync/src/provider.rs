@@ -61,4 +61,18 @@ pub trait Provider: Send + Sync {
     /// A cursor the provider no longer accepts gives [`crate::SyncError::CursorExpired`].
     async fn fetch(&self, source: &Source, cursor: Option<&str>, window: Window)
     -> Result<Fetched>;
+
+    /// Called before a sync when the last listing of a source is complete: it
+    /// listed `listed` and ended with `cursor` (its [`Next::Done`]). Returning a
+    /// window makes the engine start a fresh listing of it (`fetch` with no
+    /// cursor) instead of following `cursor`; that listing is stamped with a
+    /// new generation and its last page deletes, inside the window, what it did
+    /// not return. That suits a provider whose every sync is a fresh listing of
+    /// the recent past (Todoist) and one whose cursor is bound to the window it
+    /// started with (Graph's delta links). `window` is what a first listing
+    /// would cover now. The default, `None`, follows the cursor.
+    fn relist(&self, cursor: &str, listed: Window, window: Window) -> Option<Window> {
+        let _ = (cursor, listed, window);
+        None
+    }
 }
