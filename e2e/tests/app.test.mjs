@@ -4,8 +4,11 @@
 // data dir; each saves a screenshot to e2e/output/.
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Harness, formatDuration } from "../lib/harness.mjs";
+import { CLI, Harness, formatDuration } from "../lib/harness.mjs";
 
 const h = new Harness();
 const MARKUP = "<img src=x onerror=alert(1)>";
@@ -86,6 +89,50 @@ async function openSources() {
   return dialog;
 }
 
+/** Clicks an item of the Export menu in the header. */
+async function exportMenu(item) {
+  const b = h.browser;
+  await b.execute(() => window.scrollTo(0, 0));
+  await b.$('button[aria-haspopup="menu"]').click();
+  const entry = b.$(`button[role="menuitem"]=${item}`);
+  await entry.waitForDisplayed();
+  return entry;
+}
+
+/** Waits for the toast, returns its text and dismisses it. */
+async function toast(kind = "done", { screenshot = "" } = {}) {
+  const b = h.browser;
+  const t = b.$(`.toast[data-kind="${kind}"]`);
+  await t.waitForDisplayed({ timeoutMsg: `no ${kind} toast` });
+  const text = await t.$(".message").getText();
+  if (screenshot) await h.screenshot(screenshot);
+  await t.$("button.close").click();
+  await t.waitForExist({ reverse: true });
+  return text;
+}
+
+/** Whether a separate program (Tk, on the same X display) can read the clipboard back. */
+function canReadClipboard() {
+  try {
+    execFileSync("python3", ["-c", "import tkinter; tkinter.Tk().destroy()"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What the X clipboard holds, as UTF-8 text, read by Tk. */
+function readClipboard() {
+  return execFileSync(
+    "python3",
+    [
+      "-c",
+      "import sys, tkinter\nr = tkinter.Tk()\nr.withdraw()\nsys.stdout.write(r.clipboard_get(type='UTF8_STRING'))\nr.destroy()",
+    ],
+    { encoding: "utf8" },
+  );
+}
+
 async function closeSources() {
   const b = h.browser;
   await b.$("dialog .actions button.primary").click();
@@ -96,9 +143,9 @@ let failed = false;
 
 /** A test step that leaves a screenshot (and the run's data) behind when it fails. */
 function step(name, fn) {
-  it(name, { timeout: 180_000 }, async () => {
+  it(name, { timeout: 180_000 }, async (t) => {
     try {
-      await fn();
+      await fn(t);
     } catch (err) {
       failed = true;
       await h.screenshot(`FAILED-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`).catch(() => {});
@@ -277,6 +324,8 @@ describe("Vica in a real window", () => {
     const wentWell = b.$('textarea[name="went_well"]');
     await wentWell.scrollIntoView({ block: "center" });
     await wentWell.setValue(WENT_WELL);
+    // The field below may sit just under the window's edge, depending on the week's events.
+    await b.$('textarea[name="focus_next"]').scrollIntoView({ block: "center" });
     await b.$('textarea[name="focus_next"]').setValue(FOCUS_NEXT);
     await b.$('[role="status"][data-state="saved"]').waitForExist({ timeoutMsg: "never saved" });
     assert.equal(await status().getText(), "✓ Saved");
@@ -292,6 +341,7 @@ describe("Vica in a real window", () => {
     await h.screenshot("04-reflection");
 
     // Typed, then straight to the next week: saved to this week, not the next.
+    await b.$('textarea[name="notes"]').scrollIntoView({ block: "center" });
     await b.$('textarea[name="notes"]').setValue(NOTES);
     await b.$('button[aria-label="Next week"]').click();
     const next = await waitForWeekOtherThan(thisWeek);
@@ -348,6 +398,146 @@ describe("Vica in a real window", () => {
     assert.equal(await b.$('textarea[name="notes"]').getValue(), NOTES + MORE_NOTES);
     await b.$(".review").scrollIntoView({ block: "start" });
     await h.screenshot("05-reflection-after-restart");
+  });
+
+  step("exports to the vault set in Settings and keeps edits outside the markers", async () => {
+    const b = h.browser;
+    const vault = join(h.root, "vault");
+    mkdirSync(vault, { recursive: true });
+    await b.execute(() => window.scrollTo(0, 0));
+    // With no vault the menu offers only Copy and Save as.
+    await exportMenu("Save as…");
+    assert.equal(await b.$('button[role="menuitem"]=Export to vault').isExisting(), false);
+    await b.keys("Escape");
+
+    await b.$('button[aria-label="Settings"]').click();
+    const dialog = b.$("dialog[open]");
+    await dialog.waitForDisplayed();
+    const field = b.$('input[name="vault_dir"]');
+    await field.waitForExist();
+    assert.equal(await b.$('input[name="vault_pattern"]').getValue(), "{year}-W{week}.md");
+    await field.setValue(vault);
+    await field.scrollIntoView({ block: "center" });
+    await h.screenshot("13-settings-export-and-reminder");
+    await b.$('dialog button[type="submit"]').click();
+    await dialog.waitForExist({ reverse: true });
+
+    await exportMenu("Export to vault");
+    await h.screenshot("14-export-menu");
+    await b.$('button[role="menuitem"]=Export to vault').click();
+    const note = join(vault, `${thisWeek}.md`);
+    assert.match(await toast("done", { screenshot: "15-exported-to-vault" }), new RegExp(`^Saved ${thisWeek} to .*${thisWeek}\\.md$`));
+    assert.ok(existsSync(note), `${note} was written`);
+    const text = readFileSync(note, "utf8");
+    assert.ok(text.startsWith("---\n"), "front matter first");
+    assert.ok(text.includes(`week: "${thisWeek}"`), "the week's front matter");
+    assert.ok(text.includes("<!-- vica:begin -->") && text.includes("<!-- vica:end -->"), "markers");
+    assert.ok(text.includes("Shipped the end-to-end tests"), "the reflection");
+
+    // Edited outside the markers: exporting again keeps the edit.
+    const mine = "\nMy own notes, written after Vica's part.\n";
+    writeFileSync(note, text + mine);
+    await (await exportMenu("Export to vault")).click();
+    assert.match(await toast(), /already holds|Updated/);
+    const again = readFileSync(note, "utf8");
+    assert.ok(again.endsWith(mine), "the edit survived");
+    assert.ok(again.includes("<!-- vica:begin -->"));
+
+    // Rewritten by hand without markers: Vica asks and never clobbers on its own.
+    writeFileSync(note, "Rewritten by hand\n");
+    await (await exportMenu("Export to vault")).click();
+    const conflict = b.$('dialog[open][aria-labelledby="conflict-title"]');
+    await conflict.waitForDisplayed();
+    assert.match(await conflict.$("#conflict-why").getText(), /no vica:begin\/vica:end markers/);
+    assert.equal(await conflict.$("button=Replace the generated part").isEnabled(), false);
+    await h.screenshot("16-export-conflict");
+    await conflict.$("button=Cancel").click();
+    await conflict.waitForExist({ reverse: true });
+    assert.equal(readFileSync(note, "utf8"), "Rewritten by hand\n", "Cancel left the file alone");
+
+    await (await exportMenu("Export to vault")).click();
+    await conflict.waitForDisplayed();
+    await conflict.$("button=Overwrite").click();
+    assert.match(await toast(), /^Replaced /);
+    assert.ok(readFileSync(note, "utf8").includes(`week: "${thisWeek}"`), "overwritten with the week");
+  });
+
+  step("copies the week as Markdown to the clipboard", async (t) => {
+    const b = h.browser;
+    if (!canReadClipboard()) {
+      t.skip("no clipboard reader (python3 with tkinter) on this machine");
+      return;
+    }
+    await (await exportMenu("Copy as Markdown")).click();
+    assert.equal(await toast(), `Copied ${thisWeek} as Markdown`);
+    const copied = readClipboard();
+    const core = execFileSync(CLI, ["--data-dir", h.dataDir, "export", "--week", thisWeek], { encoding: "utf8" });
+    assert.equal(copied.trim(), core.trim(), "the clipboard holds the core's Markdown");
+    assert.ok(copied.includes(`week: "${thisWeek}"`));
+    assert.equal(copied.includes("<!-- vica:begin -->"), false, "no markers on the clipboard");
+    await b.execute(() => window.scrollTo(0, 0));
+  });
+
+  step("lists past weeks with a ✓ for a written reflection and the streak", async () => {
+    const b = h.browser;
+    await b.execute(() => window.scrollTo(0, 0));
+    await b.$("button=History").click();
+    const dialog = b.$('dialog[open][aria-labelledby="history-title"]');
+    await dialog.waitForDisplayed();
+    await b.$(".history .streak").waitForExist();
+    assert.equal(await b.$$(".history li").length, 12);
+    const current = b.$(`.history button.week[data-week="${thisWeek}"]`);
+    assert.equal(await current.getAttribute("data-written"), "true");
+    assert.equal(await current.$(".mark").getText(), "✓");
+    const streak = Number(await b.$(".history .streak").getAttribute("data-streak"));
+    assert.ok(streak >= 1, `a streak of ${streak}`);
+    await h.screenshot("17-history");
+
+    // Clicking a week opens it.
+    const earlier = await b.$$(".history button.week")[3].getAttribute("data-week");
+    await b.$(`.history button.week[data-week="${earlier}"]`).click();
+    await dialog.waitForExist({ reverse: true });
+    await waitForWeek(earlier);
+    await checkWeekAgainstCore();
+    await b.keys("t");
+    await waitForWeek(thisWeek);
+  });
+
+  step("turns the weekly reminder on and off in Settings", async () => {
+    const b = h.browser;
+    await b.execute(() => window.scrollTo(0, 0));
+    await b.$('button[aria-label="Settings"]').click();
+    const dialog = b.$("dialog[open]");
+    await dialog.waitForDisplayed();
+    const toggle = b.$('input[name="reminder"]');
+    await toggle.waitForExist();
+    assert.equal(await toggle.isSelected(), false, "off by default");
+    assert.equal(await b.$('select[name="reminder_weekday"]').isEnabled(), false);
+    await toggle.scrollIntoView({ block: "center" });
+    await toggle.click();
+    // A day that is not today, so no notification pops up during the run.
+    const today = new Date().getDay(); // 0 = Sunday
+    const day = today === 2 ? "wednesday" : "tuesday";
+    await b.$('select[name="reminder_weekday"]').selectByAttribute("value", day);
+    await b.$('input[name="reminder_time"]').setValue("9:5");
+    await b.$('dialog button[type="submit"]').click();
+    assert.match(await b.$("dialog .error").getText(), /HH:MM/, "a bad time is refused");
+    await b.$('input[name="reminder_time"]').setValue("09:05");
+    await h.screenshot("18-settings-reminder-on");
+    await b.$('dialog button[type="submit"]').click();
+    await dialog.waitForExist({ reverse: true });
+
+    await b.$('button[aria-label="Settings"]').click();
+    await dialog.waitForDisplayed();
+    await toggle.waitForExist();
+    assert.equal(await toggle.isSelected(), true, "saved");
+    assert.equal(await b.$('select[name="reminder_weekday"]').getValue(), day);
+    assert.equal(await b.$('input[name="reminder_time"]').getValue(), "09:05");
+    assert.equal(await b.$('input[name="vault_dir"]').getValue(), join(h.root, "vault"), "the vault is kept");
+    await toggle.scrollIntoView({ block: "center" });
+    await toggle.click();
+    await b.$('dialog button[type="submit"]').click();
+    await dialog.waitForExist({ reverse: true });
   });
 
   step("lays the week out from Sunday after the setting changes", async () => {

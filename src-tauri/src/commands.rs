@@ -3,12 +3,16 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
+use tauri_plugin_clipboard_manager::ClipboardExt;
+use tauri_plugin_dialog::DialogExt;
+use vica_core::export::ReviewHistory;
 use vica_core::model::Reflection;
 use vica_core::settings::Settings;
 use vica_core::week::Week;
 
 use crate::error::{IpcError, IpcResult};
+use crate::export::{CopyResult, ExportResult};
 use crate::state::AppState;
 use crate::sync::SyncStatus;
 
@@ -82,4 +86,114 @@ pub async fn set_source_included(
     included: bool,
 ) -> IpcResult<()> {
     state.set_source_included(source_id, included)
+}
+
+/// Puts the week `week` (this week when absent) on the clipboard as
+/// Markdown, rendered with the user's template if there is one.
+#[tauri::command]
+pub async fn export_copy<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    week: Option<String>,
+) -> IpcResult<CopyResult> {
+    let (week, rendered) = state.markdown(week.as_deref())?;
+    let chars = rendered.text.chars().count();
+    app.clipboard().write_text(rendered.text).map_err(|err| {
+        IpcError::new("clipboard", format!("cannot copy to the clipboard: {err}"))
+    })?;
+    Ok(CopyResult {
+        week: week.key,
+        chars,
+        warning: rendered.warning.map(Into::into),
+    })
+}
+
+/// Asks where to save the week `week` (a native save dialog, named after the
+/// vault pattern) and writes it there. `None` when the user cancels. A file
+/// in conflict is left alone: the UI asks, then calls [`export_save_again`].
+#[tauri::command]
+pub async fn export_save_as<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    week: String,
+) -> IpcResult<Option<ExportResult>> {
+    let (name, dir) = state.suggested_file(&week)?;
+    let mut dialog = app
+        .dialog()
+        .file()
+        .set_title("Save the weekly review")
+        .set_file_name(name)
+        .add_filter("Markdown", &["md"]);
+    if let Some(dir) = dir {
+        dialog = dialog.set_directory(dir);
+    }
+    if let Some(window) = app.get_webview_window("main") {
+        dialog = dialog.set_parent(&window);
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    dialog.save_file(move |path| {
+        let _ = tx.send(path);
+    });
+    let Some(path) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    let path = path
+        .into_path()
+        .map_err(|err| IpcError::new("io", format!("cannot save there: {err}")))?;
+    state.set_save_target(&week, path.clone())?;
+    state.export_file(&week, &path, false).map(Some)
+}
+
+/// Writes the week `week` again to the file chosen for it in "Save as…":
+/// merging again, or replacing the file whole when `force`.
+#[tauri::command]
+pub async fn export_save_again(
+    state: State<'_, AppState>,
+    week: String,
+    force: bool,
+) -> IpcResult<ExportResult> {
+    state.export_again(&week, force)
+}
+
+/// Writes the week `week` into the vault set in the settings. A file in
+/// conflict is left alone unless `force`.
+#[tauri::command]
+pub async fn export_to_vault(
+    state: State<'_, AppState>,
+    week: String,
+    force: bool,
+) -> IpcResult<ExportResult> {
+    state.export_to_vault(&week, force)
+}
+
+/// A folder chosen in a native dialog (the vault), or `None` when cancelled.
+#[tauri::command]
+pub async fn pick_folder<R: Runtime>(
+    app: AppHandle<R>,
+    start: Option<String>,
+) -> IpcResult<Option<String>> {
+    let mut dialog = app.dialog().file().set_title("Choose your notes folder");
+    if let Some(start) = start.filter(|s| std::path::Path::new(s).is_dir()) {
+        dialog = dialog.set_directory(start);
+    }
+    if let Some(window) = app.get_webview_window("main") {
+        dialog = dialog.set_parent(&window);
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    dialog.pick_folder(move |path| {
+        let _ = tx.send(path);
+    });
+    let Some(path) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    let path = path
+        .into_path()
+        .map_err(|err| IpcError::new("io", format!("cannot use that folder: {err}")))?;
+    Ok(Some(path.display().to_string()))
+}
+
+/// The last weeks up to this one, which have a reflection, and the streak.
+#[tauri::command]
+pub async fn review_history(state: State<'_, AppState>) -> IpcResult<ReviewHistory> {
+    state.history()
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 /// message meant for people.
 ///
 /// Codes: `invalid_week`, `invalid_setting`, `database`, `not_found`, `io`,
-/// `internal`.
+/// `clipboard`, `internal`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IpcError {
     pub code: String,
@@ -42,6 +42,25 @@ impl From<vica_core::Error> for IpcError {
             | E::Sqlite(_) => "database",
             E::NotFound(_) => "not_found",
             E::NoDataDir | E::Io { .. } => "io",
+            _ => "internal",
+        };
+        IpcError::new(code, err.to_string())
+    }
+}
+
+impl From<vica_core::export::ExportError> for IpcError {
+    fn from(err: vica_core::export::ExportError) -> IpcError {
+        use vica_core::export::ExportError as E;
+        let code = match &err {
+            E::Pattern { .. } => "invalid_setting",
+            E::Range(_) => "invalid_week",
+            E::Io { .. } => "io",
+            E::Core(_) => {
+                return match err {
+                    E::Core(core) => IpcError::from(core),
+                    other => IpcError::new("internal", other.to_string()),
+                };
+            }
             _ => "internal",
         };
         IpcError::new(code, err.to_string())

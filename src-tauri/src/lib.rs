@@ -3,12 +3,17 @@
 //! This crate is wiring only. [`state`] opens the store at startup (one
 //! connection for the window, one for sync), [`sync`] runs syncs on start, on
 //! a timer and on demand (the demo when there is no account) and sends their
-//! progress to the window, [`commands`] are thin calls into `vica-core` and
-//! `vica-sync`, and [`error`] is the one error type that crosses the IPC
-//! boundary. It is the only crate that depends on Tauri.
+//! progress to the window, [`reminder`] shows the weekly reminder,
+//! [`commands`] are thin calls into `vica-core` and `vica-sync` (with the
+//! clipboard, dialog and notification plugins used from Rust only),
+//! [`export`] shapes export results for the window, and [`error`] is the one
+//! error type that crosses the IPC boundary. It is the only crate that
+//! depends on Tauri.
 
 pub mod commands;
 pub mod error;
+pub mod export;
+pub mod reminder;
 pub mod state;
 pub mod sync;
 
@@ -18,10 +23,15 @@ use tauri::{Builder, Runtime, Wry};
 /// one; a test can pass `tauri::test::mock_builder()` (tauri's `test` feature).
 pub fn app<R: Runtime>(builder: Builder<R>, state: state::AppState) -> Builder<R> {
     builder
+        // Used from Rust only: the webview has no permission for any of them.
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .manage(state)
         .setup(|app| {
             // The window shows the cached week at once; sync runs beside it.
             sync::schedule(app.handle());
+            reminder::schedule(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -33,7 +43,13 @@ pub fn app<R: Runtime>(builder: Builder<R>, state: state::AppState) -> Builder<R
             commands::startup_error,
             commands::sync_now,
             commands::sync_status,
-            commands::set_source_included
+            commands::set_source_included,
+            commands::export_copy,
+            commands::export_save_as,
+            commands::export_save_again,
+            commands::export_to_vault,
+            commands::pick_folder,
+            commands::review_history
         ])
 }
 

@@ -5,12 +5,17 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use vica_core::Store;
+use vica_core::export::{ReviewHistory, Template, Vault, render, write_note};
 use vica_core::model::Reflection;
 use vica_core::settings::Settings;
 use vica_core::week::{Week, WeekKey};
 
 use crate::error::{IpcError, IpcResult};
+use crate::export::ExportResult;
 use crate::sync::{SyncStatus, Syncer};
+
+/// How many weeks the History panel lists.
+pub const HISTORY_WEEKS: usize = 12;
 
 /// The app's state, managed by Tauri.
 ///
@@ -25,6 +30,11 @@ pub struct AppState {
     data_dir: Option<PathBuf>,
     store: Result<Mutex<Store>, IpcError>,
     sync: Result<Syncer, IpcError>,
+    /// Where the user's export template may be (`export.md.j2`).
+    config_dir: Option<PathBuf>,
+    /// The file last chosen in "Save as…" and its week, so the UI can
+    /// answer a conflict without ever naming a path itself.
+    save_target: Mutex<Option<(WeekKey, PathBuf)>>,
 }
 
 impl AppState {
@@ -38,6 +48,8 @@ impl AppState {
                     data_dir: None,
                     store: Err(err.clone()),
                     sync: Err(err),
+                    config_dir: vica_core::paths::config_dir().ok(),
+                    save_target: Mutex::new(None),
                 }
             }
         }
@@ -61,7 +73,15 @@ impl AppState {
             data_dir: Some(dir.to_path_buf()),
             store,
             sync,
+            config_dir: vica_core::paths::config_dir().ok(),
+            save_target: Mutex::new(None),
         }
+    }
+
+    /// Looks for the user's export template in `dir` instead of the config dir.
+    pub fn with_config_dir(mut self, dir: &Path) -> AppState {
+        self.config_dir = Some(dir.to_path_buf());
+        self
     }
 
     pub fn data_dir(&self) -> Option<&Path> {
@@ -109,6 +129,110 @@ impl AppState {
     /// Includes a source in the review (and in sync) or leaves it out.
     pub fn set_source_included(&self, source_id: i64, included: bool) -> IpcResult<()> {
         Ok(self.store()?.set_source_included(source_id, included)?)
+    }
+
+    /// The user's export template (`export.md.j2` in the config dir), or the
+    /// default one. A broken template is not an error here: rendering falls
+    /// back to the default and returns a warning.
+    pub fn template(&self) -> IpcResult<Template> {
+        match &self.config_dir {
+            Some(dir) => Ok(Template::user(dir)?),
+            None => Ok(Template::builtin()),
+        }
+    }
+
+    /// The week `key` (or this week) as Markdown, with the user's template,
+    /// as it goes on the clipboard: no markers.
+    pub fn markdown(&self, key: Option<&str>) -> IpcResult<(Week, vica_core::export::Rendered)> {
+        let template = self.template()?;
+        let week = self.week(key)?;
+        let rendered = render(&week, &template);
+        Ok((week, rendered))
+    }
+
+    /// A file name for the week's note, from the vault pattern's last part
+    /// ("2026-W47.md"), and the folder to offer (the vault's, if set).
+    pub fn suggested_file(&self, key: &str) -> IpcResult<(String, Option<PathBuf>)> {
+        let settings = self.settings()?;
+        let week = self.week(Some(key))?;
+        let pattern = Vault::new("", &settings.vault_pattern)
+            .or_else(|_| Vault::new("", vica_core::export::DEFAULT_PATTERN))?;
+        let relative = pattern.relative_path(week.key, week.first_day, week.last_day);
+        let name = relative
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| format!("{}.md", week.key));
+        let dir = settings.vault_dir.map(PathBuf::from).filter(|d| d.is_dir());
+        Ok((name, dir))
+    }
+
+    /// Renders the week `key` and writes it to `path` (see
+    /// `vica_core::export::write_note`): a new note, the generated part of an
+    /// existing one replaced, or a conflict left alone unless `force`.
+    pub fn export_file(&self, key: &str, path: &Path, force: bool) -> IpcResult<ExportResult> {
+        let (week, rendered) = self.markdown(Some(key))?;
+        let outcome = write_note(path, &rendered.text, force)?;
+        Ok(ExportResult::new(week.key, path, outcome, rendered.warning))
+    }
+
+    /// Remembers the file chosen in "Save as…" for the week `key`.
+    pub fn set_save_target(&self, key: &str, path: PathBuf) -> IpcResult<()> {
+        let key = key.parse::<WeekKey>()?;
+        *self
+            .save_target
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some((key, path));
+        Ok(())
+    }
+
+    /// Writes the week `key` again to the file last chosen for it in "Save as…".
+    pub fn export_again(&self, key: &str, force: bool) -> IpcResult<ExportResult> {
+        let week = key.parse::<WeekKey>()?;
+        let target = self
+            .save_target
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        match target {
+            Some((saved, path)) if saved == week => self.export_file(key, &path, force),
+            _ => Err(IpcError::new(
+                "not_found",
+                format!("no file was chosen for {week}: use Save as… again"),
+            )),
+        }
+    }
+
+    /// Exports the week `key` into the vault set in the settings.
+    pub fn export_to_vault(&self, key: &str, force: bool) -> IpcResult<ExportResult> {
+        let settings = self.settings()?;
+        let Some(dir) = settings
+            .vault_dir
+            .as_deref()
+            .filter(|d| !d.trim().is_empty())
+        else {
+            return Err(IpcError::new(
+                "invalid_setting",
+                "no vault folder is set: choose one in Settings",
+            ));
+        };
+        let vault = Vault::new(dir, &settings.vault_pattern)?;
+        let template = self.template()?;
+        let week = self.week(Some(key))?;
+        Ok(vault.export(&week, &template, force)?.into())
+    }
+
+    /// The last [`HISTORY_WEEKS`] weeks up to this one, which have a
+    /// reflection, and the streak.
+    pub fn history(&self) -> IpcResult<ReviewHistory> {
+        let store = self.store()?;
+        let settings = store.settings()?;
+        let current = WeekKey::current(settings.zone(), settings.week_start);
+        Ok(ReviewHistory::load(
+            &store,
+            current,
+            settings.week_start,
+            HISTORY_WEEKS,
+        )?)
     }
 
     pub fn syncer(&self) -> IpcResult<&Syncer> {
@@ -250,5 +374,185 @@ mod tests {
         assert_eq!(err.code, "database");
         assert_eq!(state.week(None).unwrap_err(), err);
         assert_eq!(state.sync_status().unwrap_err(), err);
+    }
+
+    /// A state over a fresh data dir, with no user template.
+    fn fresh() -> (tempfile::TempDir, AppState) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        std::fs::create_dir_all(&config).unwrap();
+        let state = AppState::open_in(&dir.path().join("data")).with_config_dir(&config);
+        (dir, state)
+    }
+
+    #[test]
+    fn a_week_goes_into_the_vault_and_edits_outside_the_markers_survive() {
+        let (dir, state) = fresh();
+        let err = state.export_to_vault("2026-W47", false).unwrap_err();
+        assert_eq!(err.code, "invalid_setting", "{err}");
+
+        let vault = dir.path().join("vault");
+        std::fs::create_dir_all(&vault).unwrap();
+        let mut settings = state.settings().unwrap();
+        settings.vault_dir = Some(vault.display().to_string());
+        settings.vault_pattern = "Reviews/{year}-W{week}.md".into();
+        state.save_settings(&settings).unwrap();
+        state
+            .save_reflection(
+                "2026-W47",
+                &Reflection {
+                    went_well: "Shipped".into(),
+                    ..Reflection::default()
+                },
+            )
+            .unwrap();
+
+        let first = state.export_to_vault("2026-W47", false).unwrap();
+        let path = vault.join("Reviews").join("2026-W47.md");
+        assert_eq!(first.path, path.display().to_string());
+        assert_eq!(first.outcome, crate::export::Outcome::Created);
+        assert_eq!(first.warning, None);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("---\n"), "{text}");
+        assert!(text.contains("2026-W47"), "{text}");
+        assert!(text.contains(vica_core::export::BEGIN_MARKER));
+        assert!(text.contains("Shipped"));
+
+        std::fs::write(&path, format!("{text}\nMy own words.\n")).unwrap();
+        let again = state.export_to_vault("2026-W47", false).unwrap();
+        assert!(
+            matches!(
+                again.outcome,
+                crate::export::Outcome::Updated | crate::export::Outcome::Unchanged
+            ),
+            "{again:?}"
+        );
+        assert!(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .contains("My own words.")
+        );
+
+        // Without markers the file is the user's: left alone, unless forced.
+        std::fs::write(&path, "Rewritten by hand\n").unwrap();
+        let conflict = state.export_to_vault("2026-W47", false).unwrap();
+        assert_eq!(conflict.outcome, crate::export::Outcome::Conflict);
+        assert!(conflict.conflict.as_deref().unwrap().contains("markers"));
+        assert!(!conflict.can_merge);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "Rewritten by hand\n"
+        );
+        let forced = state.export_to_vault("2026-W47", true).unwrap();
+        assert_eq!(forced.outcome, crate::export::Outcome::Overwritten);
+        assert!(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .contains(vica_core::export::BEGIN_MARKER)
+        );
+    }
+
+    #[test]
+    fn a_vault_that_is_gone_or_a_bad_pattern_is_an_error() {
+        let (dir, state) = fresh();
+        let mut settings = state.settings().unwrap();
+        settings.vault_dir = Some(dir.path().join("nowhere").display().to_string());
+        state.save_settings(&settings).unwrap();
+        assert_eq!(
+            state.export_to_vault("2026-W47", false).unwrap_err().code,
+            "io"
+        );
+        settings.vault_dir = Some(dir.path().display().to_string());
+        settings.vault_pattern = "../{week}.md".into();
+        state.save_settings(&settings).unwrap();
+        let err = state.export_to_vault("2026-W47", false).unwrap_err();
+        assert_eq!(err.code, "invalid_setting", "{err}");
+    }
+
+    #[test]
+    fn a_broken_user_template_falls_back_with_its_line_and_column() {
+        let (dir, state) = fresh();
+        std::fs::write(
+            dir.path().join("config").join("export.md.j2"),
+            "# {{ week.label }}\n\nBroken {{ week.key }\n",
+        )
+        .unwrap();
+        let (_, rendered) = state.markdown(Some("2026-W47")).unwrap();
+        assert!(rendered.text.contains("2026-W47"), "the default template");
+        let warning = crate::export::TemplateWarning::from(rendered.warning.unwrap());
+        assert_eq!(warning.line, Some(3));
+        assert!(warning.column.is_some());
+        assert!(warning.text.contains("export.md.j2:3:"), "{}", warning.text);
+
+        let path = dir.path().join("note.md");
+        let saved = state.export_file("2026-W47", &path, false).unwrap();
+        assert_eq!(saved.warning.unwrap().line, Some(3));
+    }
+
+    #[test]
+    fn save_as_writes_again_only_to_the_file_chosen_for_that_week() {
+        let (dir, state) = fresh();
+        assert_eq!(
+            state.export_again("2026-W47", false).unwrap_err().code,
+            "not_found"
+        );
+        let path = dir.path().join("mine.md");
+        std::fs::write(&path, "not a Vica note\n").unwrap();
+        state.set_save_target("2026-W47", path.clone()).unwrap();
+        let first = state.export_file("2026-W47", &path, false).unwrap();
+        assert_eq!(first.outcome, crate::export::Outcome::Conflict);
+        assert_eq!(
+            state.export_again("2026-W46", true).unwrap_err().code,
+            "not_found",
+            "another week never reuses the file"
+        );
+        let forced = state.export_again("2026-W47", true).unwrap();
+        assert_eq!(forced.outcome, crate::export::Outcome::Overwritten);
+        assert!(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .contains("week: \"2026-W47\"")
+        );
+    }
+
+    #[test]
+    fn the_file_name_offered_follows_the_vault_pattern() {
+        let (dir, state) = fresh();
+        assert_eq!(
+            state.suggested_file("2026-W07").unwrap(),
+            ("2026-W07.md".to_owned(), None)
+        );
+        let mut settings = state.settings().unwrap();
+        settings.vault_dir = Some(dir.path().display().to_string());
+        settings.vault_pattern = "Journal/{start} review.md".into();
+        state.save_settings(&settings).unwrap();
+        assert_eq!(
+            state.suggested_file("2026-W47").unwrap(),
+            (
+                "2026-11-16 review.md".to_owned(),
+                Some(dir.path().to_path_buf())
+            )
+        );
+    }
+
+    #[test]
+    fn the_history_marks_written_weeks_and_counts_the_streak() {
+        let (_dir, state) = fresh();
+        let history = state.history().unwrap();
+        assert_eq!(history.weeks.len(), HISTORY_WEEKS);
+        assert_eq!(history.streak, 0);
+        let current = history.current;
+        let text = Reflection {
+            notes: "done".into(),
+            ..Reflection::default()
+        };
+        state.save_reflection(&current.to_string(), &text).unwrap();
+        state
+            .save_reflection(&current.previous().to_string(), &text)
+            .unwrap();
+        let history = state.history().unwrap();
+        assert_eq!(history.streak, 2);
+        assert!(history.weeks[0].is_current && history.weeks[0].written);
+        assert!(history.weeks[1].written && !history.weeks[2].written);
     }
 }

@@ -6,8 +6,11 @@ import { listen } from "@tauri-apps/api/event";
 import { getCurrentWindow } from "@tauri-apps/api/window";
 import type {
   AppInfo,
+  CopyResult,
+  ExportResult,
   IpcError,
   Reflection,
+  ReviewHistory,
   Settings,
   SyncEvent,
   SyncOutcome,
@@ -83,6 +86,39 @@ export function syncStatus(): Promise<SyncStatus> {
 /** Includes a source in the review (and in sync) or leaves it out. */
 export function setSourceIncluded(sourceId: number, included: boolean): Promise<void> {
   return call<void>("set_source_included", { sourceId, included });
+}
+
+/** Puts the week on the clipboard as Markdown (the user's template, else the default). */
+export function exportCopy(week: WeekKey): Promise<CopyResult> {
+  return call<CopyResult>("export_copy", { week });
+}
+
+/**
+ * Asks where to save the week (a native dialog) and writes it there; null when
+ * the user cancels. A file in conflict is left alone: see `exportSaveAgain`.
+ */
+export function exportSaveAs(week: WeekKey): Promise<ExportResult | null> {
+  return call<ExportResult | null>("export_save_as", { week });
+}
+
+/** Writes the week again to the file chosen for it in Save as…, whole when `force`. */
+export function exportSaveAgain(week: WeekKey, force: boolean): Promise<ExportResult> {
+  return call<ExportResult>("export_save_again", { week, force });
+}
+
+/** Writes the week into the vault folder set in the settings, whole when `force`. */
+export function exportToVault(week: WeekKey, force: boolean): Promise<ExportResult> {
+  return call<ExportResult>("export_to_vault", { week, force });
+}
+
+/** A folder chosen in a native dialog, or null when cancelled. */
+export function pickFolder(start: string | null): Promise<string | null> {
+  return call<string | null>("pick_folder", { start });
+}
+
+/** The last weeks up to this one, which have a reflection, and the streak. */
+export function reviewHistory(): Promise<ReviewHistory> {
+  return call<ReviewHistory>("review_history");
 }
 
 /**

@@ -1,7 +1,8 @@
 // The shapes the backend sends, mirrored by hand from the Rust types they
 // serialize (field names as serde writes them). Keep in step with:
 // crates/core/src/week.rs, crates/core/src/model.rs, crates/core/src/settings.rs,
-// crates/sync/src/engine.rs, src-tauri/src/error.rs, src-tauri/src/commands.rs
+// crates/sync/src/engine.rs, crates/core/src/export/history.rs,
+// src-tauri/src/error.rs, src-tauri/src/commands.rs, src-tauri/src/export.rs
 // and src-tauri/src/sync.rs.
 
 /** A local calendar date, "2026-11-16". */
@@ -217,6 +218,60 @@ export type SyncEvent =
   | { type: "page_written"; source_id: number; pages: number; items: number }
   | { type: "source_finished"; source_id: number; error: string | null };
 
+/** `vica_app::export::TemplateWarning`: a user template failed; the default one was used. */
+export interface TemplateWarning {
+  template: string;
+  /** 1-based, where the template engine could tell. */
+  line: number | null;
+  column: number | null;
+  message: string;
+  /** "…/export.md.j2:3:12: syntax error: …". */
+  text: string;
+}
+
+/** `vica_app::export::Outcome`. */
+export type ExportOutcome = "created" | "updated" | "unchanged" | "overwritten" | "conflict";
+
+/** `vica_app::export::ExportResult`: one week's note written, or left alone. */
+export interface ExportResult {
+  week: WeekKey;
+  path: string;
+  outcome: ExportOutcome;
+  /** Why a file in conflict was left alone. */
+  conflict: string | null;
+  /** Writing again without overwriting may work (the file changed meanwhile). */
+  can_merge: boolean;
+  warning: TemplateWarning | null;
+}
+
+/** `vica_app::export::CopyResult`. */
+export interface CopyResult {
+  week: WeekKey;
+  chars: number;
+  warning: TemplateWarning | null;
+}
+
+/** `vica_core::export::HistoryWeek`. */
+export interface HistoryWeek {
+  key: WeekKey;
+  /** "Week 47 · 16–22 Nov 2026". */
+  label: string;
+  /** A reflection with some text was saved for this week. */
+  written: boolean;
+  edited_at: string | null;
+  is_current: boolean;
+}
+
+/** `vica_core::export::ReviewHistory`. */
+export interface ReviewHistory {
+  current: WeekKey;
+  /** The current week first, then the weeks before it. */
+  weeks: HistoryWeek[];
+  /** Consecutive weeks with a reflection up to this week or last week. */
+  streak: number;
+  written_total: number;
+}
+
 /** `vica_app::error::IpcError` codes. */
 export type ErrorCode =
   | "invalid_week"
@@ -224,6 +279,7 @@ export type ErrorCode =
   | "database"
   | "not_found"
   | "io"
+  | "clipboard"
   | "internal";
 
 /** `vica_app::error::IpcError`: what a failed command rejects with. */
