@@ -5,6 +5,8 @@
 //!
 //! `cargo bench -p vica-core --bench week`
 
+#![allow(clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use chrono::{Duration as Span, NaiveDate, TimeZone, Utc};

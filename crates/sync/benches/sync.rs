@@ -6,6 +6,8 @@
 //! the machine go into docs/benchmarks.md. Set `VICA_BENCH_SIZES=10000` to
 //! run fewer sizes.
 
+#![allow(clippy::expect_used)]
+
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
