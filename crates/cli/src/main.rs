@@ -1,5 +1,6 @@
 //! `vica`: the weekly review from the terminal, over the same core as the app.
 
+mod account;
 mod export;
 mod render;
 mod sync;
@@ -87,6 +88,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Connect, list and disconnect Google, Microsoft and Todoist accounts.
+    Account {
+        #[command(subcommand)]
+        command: account::AccountCommand,
+    },
     /// Show connected accounts, their sources and when each last synced.
     Status,
     /// Fetch what changed at the providers since the last sync.
@@ -147,6 +153,7 @@ fn run(cli: Cli) -> Result<()> {
             },
         )?,
         Command::History { weeks, json } => export::history(&store, weeks, json)?,
+        Command::Account { command } => account::run(store, command)?,
         Command::Status => print!("{}", render::status(&store)?),
     }
     Ok(())

@@ -54,6 +54,9 @@ pub struct RecordedRequest {
     pub path: String,
     /// Decoded query parameters in the order sent.
     pub query: Vec<(String, String)>,
+    /// Request headers in the order sent, names in lower case; `Authorization`
+    /// is left out so the log never holds a token.
+    pub headers: Vec<(String, String)>,
     /// The status the fake answered with.
     pub status: u16,
     /// The fault applied to this request, if any.
@@ -67,6 +70,15 @@ impl RecordedRequest {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a header (by case-insensitive name), in the order sent.
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 }
 
@@ -150,6 +162,17 @@ async fn harness_middleware(State(h): State<HarnessLayer>, req: Request, next: N
     let method = req.method().to_string();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().map(parse_query).unwrap_or_default();
+    let headers = req
+        .headers()
+        .iter()
+        .filter(|(k, _)| *k != header::AUTHORIZATION)
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
     let latency = h.harness.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -179,6 +202,7 @@ async fn harness_middleware(State(h): State<HarnessLayer>, req: Request, next: N
         method,
         path,
         query,
+        headers,
         status: response.status().as_u16(),
         fault,
     });
@@ -292,4 +316,51 @@ impl ServerHandle {
     pub fn shutdown(&self) {
         self.stop.send_replace(true);
     }
+}
+
+/// An opaque token for a payload: its bytes in hex, safe in a URL.
+pub(crate) fn hex_token(payload: &str) -> String {
+    payload.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The payload of a [`hex_token`], or `None` for anything else.
+pub(crate) fn unhex_token(token: &str) -> Option<String> {
+    if !token.len().is_multiple_of(2) || !token.is_ascii() {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..token.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&token[i..i + 2], 16).ok())
+        .collect();
+    String::from_utf8(bytes?).ok()
+}
+
+/// Items after `after` (by key), at most `page_size`, and the key to resume
+/// after when more remain.
+pub(crate) fn take_page<T>(
+    sorted: Vec<(String, T)>,
+    after: Option<&str>,
+    page_size: usize,
+) -> (Vec<T>, Option<String>) {
+    let mut rest = sorted
+        .into_iter()
+        .filter(|(k, _)| after.is_none_or(|a| k.as_str() > a))
+        .peekable();
+    let mut page = Vec::new();
+    let mut last = None;
+    while page.len() < page_size.max(1) {
+        let Some((k, v)) = rest.next() else { break };
+        page.push(v);
+        last = Some(k);
+    }
+    let next = if rest.peek().is_some() { last } else { None };
+    (page, next)
+}
+
+/// A sort key that orders like the instant (earliest first, `None` before all), then the id.
+pub(crate) fn time_sort_key(t: Option<chrono::DateTime<chrono::Utc>>, id: &str) -> String {
+    let ms = t.map_or(i64::MIN, |t| t.timestamp_millis());
+    // Shift into u64 so the decimal digits sort like the numbers.
+    let shifted = (i128::from(ms) - i128::from(i64::MIN)) as u128;
+    format!("{shifted:020}|{id}")
 }

@@ -5,13 +5,23 @@
 //!   through the same page-and-cursor write path that sync uses.
 //! - [`google`] is a stateful fake of the Google Calendar API v3 on loopback:
 //!   calendar list, events with paging and sync tokens, Google's errors.
+//! - [`graph`] is a stateful fake of Microsoft Graph v1.0's calendars: the
+//!   user, the calendar list, calendar view delta rounds with delta links,
+//!   `@removed` entries, `syncStateNotFound` and Graph's errors.
+//! - [`todoist`] is a stateful fake of Todoist's API v1: projects, sections,
+//!   active tasks and completed tasks by completion date, cursor paging and
+//!   Todoist's errors.
+//! - [`oauth`] is a fake OAuth 2.0 authorization server (authorize with
+//!   PKCE, token with rotation, revocation, userinfo) standing in for
+//!   Google's, Microsoft's and Todoist's.
 //! - [`http`] holds what every fake server shares: its lifecycle, injected
 //!   faults, added latency and the request log.
 //!
-//! The other fake provider servers (Microsoft Graph, Todoist and the OAuth
-//! authorization server) join this crate with the sync engine; tests,
-//! benchmarks and the demo all share them.
+//! Tests, benchmarks and the demo all share these fakes.
 
 pub mod demo;
 pub mod google;
+pub mod graph;
 pub mod http;
+pub mod oauth;
+pub mod todoist;

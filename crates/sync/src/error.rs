@@ -72,6 +72,46 @@ pub enum SyncError {
     /// Writing to the store was interrupted (the app is shutting down).
     #[error("the sync was interrupted")]
     Interrupted,
+
+    /// The OS keychain is missing, locked or failed (see [`crate::secrets`]).
+    #[error(transparent)]
+    Keychain(#[from] crate::secrets::SecretError),
+
+    /// No OAuth client is configured for the provider (or its settings are invalid).
+    #[error(
+        "{provider} is not set up for connecting accounts: {detail}. docs/oauth-setup.md explains how to register a client and where to put its id"
+    )]
+    NotConfigured {
+        provider: &'static str,
+        detail: String,
+    },
+
+    /// The user said no on the provider's consent page.
+    #[error("{provider} access was not granted (the consent page was declined); nothing was saved")]
+    ConsentDenied { provider: &'static str },
+
+    /// The browser's answer could not be trusted or used (wrong `state`, an
+    /// error from the provider, no code).
+    #[error("connecting {provider} failed: {detail}; nothing was saved")]
+    AuthorizationFailed {
+        provider: &'static str,
+        detail: String,
+    },
+
+    /// Nobody finished signing in within the time allowed.
+    #[error("no answer from the browser within {}; nothing was saved, try connecting {provider} again", human(*waited))]
+    AuthorizationTimeout {
+        provider: &'static str,
+        waited: Duration,
+    },
+
+    /// The provider's token endpoint refused a request (RFC 6749 §5.2 error code).
+    #[error("{provider} refused the sign-in: {code}{}", .detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    TokenRefused {
+        provider: &'static str,
+        code: String,
+        detail: Option<String>,
+    },
 }
 
 impl SyncError {

@@ -4,18 +4,29 @@
 //! - [`provider`] is the trait every provider implements: list sources, fetch
 //!   one page of changes after a cursor.
 //! - [`google`] is Google Calendar API v3.
+//! - [`outlook`] is Microsoft Outlook through Microsoft Graph v1.0 (calendar view delta).
+//! - [`todoist`] is Todoist's unified API v1 (projects, completed and open tasks).
 //! - [`http`] sends requests with retries, backoff, `Retry-After` and one
 //!   token refresh on 401.
+//! - [`oauth`] is OAuth 2.0 for a desktop app: PKCE, the loopback redirect,
+//!   code exchange, refresh, revocation; [`secrets`] keeps tokens in the OS
+//!   keychain and in memory inside [`secrets::Sensitive`]; [`accounts`]
+//!   connects and disconnects accounts and is the keychain-backed token source.
 //! - [`demo`] syncs the demo world from the fake providers, through the real clients.
 //! - [`engine`] runs sources concurrently and commits each page with its
 //!   cursor through [`vica_core::Store::write_page`].
 
+pub mod accounts;
 pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod google;
 pub mod http;
+pub mod oauth;
+pub mod outlook;
 pub mod provider;
+pub mod secrets;
+pub mod todoist;
 
 pub use engine::{Engine, SyncEvent, SyncOptions, SyncReport};
 pub use error::{Result, SyncError};

@@ -1,0 +1,325 @@
+//! `vica account add|list|remove`: connecting accounts from the terminal.
+//!
+//! Tokens go to the OS keychain; the database keeps the entry's name. The
+//! OAuth client ids come from `oauth.toml` in the config dir or from
+//! `VICA_GOOGLE_CLIENT_ID` and friends (docs/oauth-setup.md).
+
+use std::io::{IsTerminal, Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Subcommand, ValueEnum};
+use vica_core::Store;
+use vica_core::model::{Account, AccountStatus, Provider};
+use vica_sync::SyncError;
+use vica_sync::accounts::{self, CachedData, ConnectOptions};
+use vica_sync::oauth::{OAuthConfig, Revocation};
+use vica_sync::secrets::{Keychain, SecretStore, Sensitive};
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Connect an account: sign in at the provider in your browser.
+    ///
+    /// Vica prints the sign-in address and opens it in your browser, then
+    /// waits for the provider to send the browser back to Vica (on
+    /// 127.0.0.1). The account's tokens are kept in the OS keychain.
+    Add {
+        /// google, microsoft or todoist
+        #[arg(value_enum)]
+        provider: ProviderArg,
+        /// Todoist only: use a personal API token instead of signing in
+        /// (read from standard input, or asked for without echo)
+        #[arg(long)]
+        token: bool,
+        /// Only print the sign-in address; do not open a browser
+        #[arg(long)]
+        no_browser: bool,
+        /// How long to wait for the sign-in to finish
+        #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+        timeout: u64,
+    },
+    /// List connected accounts.
+    List {
+        /// Print the accounts as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disconnect an account: revoke Vica's access at the provider, delete
+    /// its tokens from the keychain, and keep or delete its cached data.
+    Remove {
+        /// The account's id or label (`vica account list` shows them)
+        account: String,
+        /// Keep its cached events and tasks (the account stays, marked for reconnecting)
+        #[arg(long, conflicts_with = "delete_data")]
+        keep_data: bool,
+        /// Delete the account with its sources, events and tasks
+        #[arg(long)]
+        delete_data: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ProviderArg {
+    Google,
+    Microsoft,
+    Todoist,
+}
+
+impl From<ProviderArg> for Provider {
+    fn from(p: ProviderArg) -> Provider {
+        match p {
+            ProviderArg::Google => Provider::Google,
+            ProviderArg::Microsoft => Provider::Microsoft,
+            ProviderArg::Todoist => Provider::Todoist,
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+pub fn run(store: Store, command: AccountCommand) -> Result<()> {
+    match command {
+        AccountCommand::Add {
+            provider,
+            token,
+            no_browser,
+            timeout,
+        } => add(store, provider.into(), token, no_browser, timeout),
+        AccountCommand::List { json } => list(&store, json),
+        AccountCommand::Remove {
+            account,
+            keep_data,
+            delete_data,
+        } => remove(store, &account, keep_data, delete_data),
+    }
+}
+
+fn add(
+    store: Store,
+    provider: Provider,
+    token: bool,
+    no_browser: bool,
+    timeout: u64,
+) -> Result<()> {
+    let result = connect(store, provider, token, no_browser, timeout);
+    if let Err(e) = &result
+        && matches!(
+            e.downcast_ref::<SyncError>(),
+            Some(SyncError::NotConfigured { .. })
+        )
+        && let Ok(dir) = vica_core::paths::config_dir()
+    {
+        eprintln!(
+            "note: Vica's OAuth config file is {}",
+            dir.join(vica_sync::oauth::CONFIG_FILE).display()
+        );
+    }
+    result
+}
+
+fn connect(
+    store: Store,
+    provider: Provider,
+    token: bool,
+    no_browser: bool,
+    timeout: u64,
+) -> Result<()> {
+    let config = OAuthConfig::load_default()?;
+    let secrets: Arc<dyn SecretStore> = Arc::new(Keychain::new());
+    let store = Mutex::new(store);
+    let rt = runtime()?;
+    let account = if token {
+        if provider != Provider::Todoist {
+            bail!(
+                "--token is for Todoist's personal API token; sign in to {} without it",
+                provider.display_name()
+            );
+        }
+        let token = read_token()?;
+        rt.block_on(accounts::connect_with_token(
+            provider, token, &config, &store, &secrets,
+        ))?
+    } else {
+        let options = ConnectOptions {
+            timeout: Duration::from_secs(timeout.max(1)),
+        };
+        let name = provider.display_name();
+        rt.block_on(accounts::connect(
+            provider,
+            &config,
+            &store,
+            &secrets,
+            &options,
+            |url| {
+                eprintln!("To connect {name}, sign in here:\n\n  {url}\n");
+                if no_browser {
+                    eprintln!("Open that address in a browser on this computer.");
+                } else if let Err(e) = open::that_detached(url.as_str()) {
+                    eprintln!("Could not open a browser ({e}); open the address above yourself.");
+                } else {
+                    eprintln!("Opened your browser.");
+                }
+                eprintln!(
+                    "Waiting for the sign-in to finish (up to {})…",
+                    human(options.timeout)
+                );
+            },
+        ))?
+    };
+    println!(
+        "Connected {} account {} (id {}). Run `vica sync` to fetch it.",
+        account.provider.display_name(),
+        account.label,
+        account.id
+    );
+    Ok(())
+}
+
+/// A personal API token from standard input, or asked for without echo.
+fn read_token() -> Result<Sensitive<String>> {
+    let token = if std::io::stdin().is_terminal() {
+        eprintln!("Paste your Todoist API token (Settings → Integrations → Developer).");
+        rpassword::prompt_password("API token: ").context("cannot read the token")?
+    } else {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read the token from standard input")?;
+        s
+    };
+    let token = token.trim().to_owned();
+    if token.is_empty() {
+        bail!("no token given");
+    }
+    Ok(Sensitive::new(token))
+}
+
+fn status(a: &Account) -> &'static str {
+    if a.is_demo {
+        "demo"
+    } else if a.keychain_entry.is_none() {
+        "disconnected"
+    } else {
+        match a.status {
+            AccountStatus::Ok => "ok",
+            AccountStatus::NeedsReconnect => "needs reconnect",
+        }
+    }
+}
+
+fn list(store: &Store, json: bool) -> Result<()> {
+    let accounts = store.accounts()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&accounts)?);
+        return Ok(());
+    }
+    if accounts.is_empty() {
+        println!("No accounts. Connect one with `vica account add google|microsoft|todoist`.");
+        return Ok(());
+    }
+    let width = accounts
+        .iter()
+        .map(|a| a.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    for a in &accounts {
+        println!(
+            "{:>4}  {:<18} {:<width$}  {}",
+            a.id,
+            a.provider.display_name(),
+            a.label,
+            status(a)
+        );
+    }
+    Ok(())
+}
+
+fn find(store: &Store, wanted: &str) -> Result<Account> {
+    let accounts = store.accounts()?;
+    if let Ok(id) = wanted.parse::<i64>()
+        && let Some(a) = accounts.iter().find(|a| a.id == id)
+    {
+        return Ok(a.clone());
+    }
+    let matching: Vec<&Account> = accounts.iter().filter(|a| a.label == wanted).collect();
+    match matching.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => bail!("no account {wanted}; `vica account list` shows them"),
+        many => bail!(
+            "{} accounts are labelled {wanted} (ids {}); give the id",
+            many.len(),
+            many.iter()
+                .map(|a| a.id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn ask_keep(account: &Account) -> Result<CachedData> {
+    if !std::io::stdin().is_terminal() {
+        bail!("say what to do with its cached events and tasks: --keep-data or --delete-data");
+    }
+    eprint!(
+        "Keep {}'s cached events and tasks so past weeks still show them? [Y/n] ",
+        account.label
+    );
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(match answer.trim().to_ascii_lowercase().as_str() {
+        "n" | "no" => CachedData::Delete,
+        _ => CachedData::Keep,
+    })
+}
+
+fn remove(store: Store, wanted: &str, keep: bool, delete: bool) -> Result<()> {
+    let account = find(&store, wanted)?;
+    let data = match (keep, delete) {
+        (true, _) => CachedData::Keep,
+        (_, true) => CachedData::Delete,
+        _ => ask_keep(&account)?,
+    };
+    let config = OAuthConfig::load_default()?;
+    let secrets: Arc<dyn SecretStore> = Arc::new(Keychain::new());
+    let store = Mutex::new(store);
+    let done = runtime()?.block_on(accounts::disconnect(
+        account.id, &config, &store, &secrets, data,
+    ))?;
+    let name = account.provider.display_name();
+    println!("Disconnected {name} account {}.", account.label);
+    match &done.revocation {
+        Some(Revocation::Revoked) => println!("  Access revoked at {name}."),
+        Some(Revocation::NotSupported(why)) => println!("  Not revoked: {why}."),
+        Some(Revocation::Failed(why)) => println!(
+            "  Revoking at {name} failed ({why}); remove Vica's access in your {name} account settings."
+        ),
+        None => {}
+    }
+    if done.keychain_entry_deleted {
+        println!("  Its tokens were deleted from the keychain.");
+    }
+    match done.data {
+        CachedData::Keep => println!(
+            "  Its cached events and tasks are kept; `vica account add {}` reconnects it.",
+            account.provider.as_str()
+        ),
+        CachedData::Delete => println!("  Its cached events and tasks were deleted."),
+    }
+    Ok(())
+}
+
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 120 {
+        format!("{} minutes", s.div_ceil(60))
+    } else {
+        format!("{s} seconds")
+    }
+}

@@ -1,0 +1,434 @@
+//! Accounts: connecting one (OAuth in the browser, or a pasted Todoist API
+//! token), keeping its tokens fresh, and disconnecting it.
+//!
+//! Tokens go to the OS keychain under the entry `<provider>:<label>` (service
+//! [`crate::secrets::KEYCHAIN_SERVICE`]); the database row keeps only that
+//! entry's name. Nothing is saved unless the whole sign-in succeeds.
+//!
+//! For the desktop shell and the CLI, connecting is one call:
+//!
+//! ```no_run
+//! # async fn f(store: &std::sync::Mutex<vica_core::Store>) -> vica_sync::Result<()> {
+//! use std::sync::Arc;
+//! use vica_sync::accounts::{self, ConnectOptions};
+//! use vica_sync::oauth::OAuthConfig;
+//! use vica_sync::secrets::{Keychain, SecretStore};
+//!
+//! let config = OAuthConfig::load_default()?;
+//! let secrets: Arc<dyn SecretStore> = Arc::new(Keychain::new());
+//! let account = accounts::connect(
+//!     vica_core::model::Provider::Google,
+//!     &config,
+//!     store,
+//!     &secrets,
+//!     &ConnectOptions::default(),
+//!     |url| println!("open {url}"), // the app: tauri-plugin-opener's open_url
+//! )
+//! .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! and syncing uses [`token_source`] as the client's [`TokenSource`].
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use chrono::Utc;
+use reqwest::Url;
+use vica_core::Store;
+use vica_core::model::{Account, AccountStatus, Provider};
+
+use crate::error::{Result, SyncError};
+use crate::http::TokenSource;
+use crate::oauth::{self, OAuthConfig, ProviderSettings, Revocation};
+use crate::secrets::{SecretError, SecretStore, Sensitive, Tokens, load_tokens, save_tokens};
+
+/// How an access token is refreshed before it expires.
+pub const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// Several sources that get a 401 at once share the refresh that the first one did.
+const SHARED_REFRESH: Duration = Duration::from_secs(2);
+
+/// The keychain entry of an account: `google:alice@example.com`.
+pub fn entry_name(provider: Provider, label: &str) -> String {
+    format!("{}:{label}", provider.as_str())
+}
+
+/// How a connect attempt runs.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// How long to wait for the browser to come back (5 minutes).
+    pub timeout: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            timeout: oauth::DEFAULT_AUTH_TIMEOUT,
+        }
+    }
+}
+
+/// Connects an account with OAuth: checks the keychain can be used, sends
+/// the user to the provider through `open_url`, waits for the loopback
+/// redirect, exchanges the code, asks the provider for the account's label,
+/// saves the tokens in the keychain and the account row in the store.
+/// Reconnecting an existing account replaces its tokens and clears "needs reconnect".
+pub async fn connect(
+    provider: Provider,
+    config: &OAuthConfig,
+    store: &Mutex<Store>,
+    secrets: &Arc<dyn SecretStore>,
+    options: &ConnectOptions,
+    open_url: impl FnOnce(&Url),
+) -> Result<Account> {
+    let settings = config.provider(provider)?;
+    settings.require_client()?;
+    blocking(secrets, |s| s.check()).await?;
+    let tokens = oauth::authorize(settings, options.timeout, open_url).await?;
+    let http = oauth::http_client(settings.request_timeout)?;
+    let label = oauth::fetch_label(settings, &http, &tokens.access_token).await?;
+    save_account(provider, &label, tokens, store, secrets).await
+}
+
+/// Connects Todoist with a personal API token the user pasted (Todoist's
+/// Settings → Integrations → Developer). The token is checked against
+/// Todoist's user endpoint, which also gives the label.
+pub async fn connect_with_token(
+    provider: Provider,
+    token: Sensitive<String>,
+    config: &OAuthConfig,
+    store: &Mutex<Store>,
+    secrets: &Arc<dyn SecretStore>,
+) -> Result<Account> {
+    if provider != Provider::Todoist {
+        return Err(SyncError::NotConfigured {
+            provider: provider.display_name(),
+            detail: "only Todoist accounts can be connected with a personal API token".into(),
+        });
+    }
+    let token = Sensitive::new(token.expose().trim().to_owned());
+    if token.expose().is_empty() || token.expose().chars().any(char::is_whitespace) {
+        return Err(SyncError::TokenRefused {
+            provider: provider.display_name(),
+            code: "invalid_token".into(),
+            detail: Some("the API token is empty or has spaces in it".into()),
+        });
+    }
+    let settings = config.provider(provider)?;
+    blocking(secrets, |s| s.check()).await?;
+    let http = oauth::http_client(settings.request_timeout)?;
+    let label = match oauth::fetch_label(settings, &http, &token).await {
+        Err(SyncError::Unauthorized { provider }) => {
+            return Err(SyncError::TokenRefused {
+                provider,
+                code: "invalid_token".into(),
+                detail: Some("Todoist did not accept this API token".into()),
+            });
+        }
+        other => other?,
+    };
+    save_account(provider, &label, Tokens::personal(token), store, secrets).await
+}
+
+async fn save_account(
+    provider: Provider,
+    label: &str,
+    tokens: Tokens,
+    store: &Mutex<Store>,
+    secrets: &Arc<dyn SecretStore>,
+) -> Result<Account> {
+    let entry = entry_name(provider, label);
+    {
+        let entry = entry.clone();
+        blocking(secrets, move |s| save_tokens(s, &entry, &tokens)).await?;
+    }
+    let saved = {
+        let store = lock(store);
+        store
+            .add_account(provider, label, Some(&entry), false)
+            .and_then(|a| {
+                store.set_account_status(a.id, AccountStatus::Ok)?;
+                store.account(a.id)
+            })
+    };
+    match saved {
+        Ok(account) => Ok(account),
+        Err(e) => {
+            // Keep nothing from a failed attempt.
+            let _ = blocking(secrets, move |s| s.delete(&entry)).await;
+            Err(e.into())
+        }
+    }
+}
+
+/// What to do with an account's cached events and tasks when disconnecting it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CachedData {
+    /// Keep the account (without credentials, "needs reconnect") and its
+    /// cached items, so past weeks still show them; reconnecting resumes syncing.
+    Keep,
+    /// Delete the account with its sources, events and tasks.
+    Delete,
+}
+
+/// What [`disconnect`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disconnected {
+    /// The account as it was before.
+    pub account: Account,
+    /// `None` when no tokens were stored (a demo account, or one already disconnected).
+    pub revocation: Option<Revocation>,
+    /// Whether a keychain entry was deleted.
+    pub keychain_entry_deleted: bool,
+    pub data: CachedData,
+}
+
+/// Disconnects an account: revokes its grant at the provider where there is
+/// a revocation endpoint (a failure there is reported, not fatal), deletes
+/// its keychain entry, then keeps or deletes its cached data. A keychain that
+/// cannot be reached stops here, before anything changes: the tokens would
+/// otherwise stay behind.
+pub async fn disconnect(
+    account_id: i64,
+    config: &OAuthConfig,
+    store: &Mutex<Store>,
+    secrets: &Arc<dyn SecretStore>,
+    data: CachedData,
+) -> Result<Disconnected> {
+    let account = lock(store).account(account_id)?;
+    let mut revocation = None;
+    let mut deleted = false;
+    if let Some(entry) = account.keychain_entry.clone() {
+        let tokens = {
+            let entry = entry.clone();
+            match blocking(secrets, move |s| load_tokens(s, &entry)).await {
+                Ok(t) => t,
+                // An unreadable entry cannot be revoked, but it can still be deleted.
+                Err(SyncError::Keychain(SecretError::Corrupt { .. })) => None,
+                Err(e) => return Err(e),
+            }
+        };
+        if let Some(tokens) = tokens {
+            revocation = Some(match config.provider(account.provider) {
+                Ok(settings) => oauth::revoke(settings, &tokens).await,
+                Err(e) => Revocation::Failed(e.to_string()),
+            });
+        }
+        deleted = blocking(secrets, move |s| s.delete(&entry)).await?;
+    }
+    {
+        let store = lock(store);
+        match data {
+            CachedData::Delete => store.delete_account(account.id)?,
+            CachedData::Keep => {
+                // Same provider and label: clears the entry name, keeps the row and its data.
+                store.add_account(account.provider, &account.label, None, account.is_demo)?;
+                if !account.is_demo {
+                    store.set_account_status(account.id, AccountStatus::NeedsReconnect)?;
+                }
+            }
+        }
+    }
+    Ok(Disconnected {
+        account,
+        revocation,
+        keychain_entry_deleted: deleted,
+        data,
+    })
+}
+
+/// The [`TokenSource`] that syncs `account`: its tokens from the keychain,
+/// refreshed with the provider's OAuth client in `config`.
+pub fn token_source(
+    account: &Account,
+    config: &OAuthConfig,
+    secrets: Arc<dyn SecretStore>,
+) -> Result<Arc<dyn TokenSource>> {
+    Ok(Arc::new(KeychainTokens::new(account, config, secrets)?))
+}
+
+/// An account's tokens, read from the keychain once and kept in memory.
+///
+/// [`TokenSource::access_token`] refreshes ahead of expiry
+/// ([`REFRESH_MARGIN`]); [`TokenSource::refresh`] after a 401. A refreshed
+/// (and possibly rotated) refresh token is written to the keychain before
+/// the new access token is handed out, so a crash cannot lose it; if the
+/// write fails, the new token is not used. A refresh token the provider no
+/// longer accepts gives [`SyncError::ReconnectNeeded`], which the engine
+/// turns into "needs reconnect" without touching cached data.
+pub struct KeychainTokens {
+    provider: Provider,
+    entry: String,
+    settings: ProviderSettings,
+    secrets: Arc<dyn SecretStore>,
+    http: reqwest::Client,
+    margin: chrono::Duration,
+    state: tokio::sync::Mutex<Cached>,
+}
+
+#[derive(Default)]
+struct Cached {
+    tokens: Option<Tokens>,
+    refreshed_at: Option<Instant>,
+}
+
+impl std::fmt::Debug for KeychainTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeychainTokens")
+            .field("provider", &self.provider)
+            .field("entry", &self.entry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeychainTokens {
+    pub fn new(
+        account: &Account,
+        config: &OAuthConfig,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Result<KeychainTokens> {
+        let provider = account.provider.display_name();
+        let Some(entry) = account.keychain_entry.clone() else {
+            return Err(SyncError::Credentials {
+                provider,
+                detail: "it is disconnected; connect it again to sync".into(),
+            });
+        };
+        let settings = config.provider(account.provider)?.clone();
+        let http = oauth::http_client(settings.request_timeout)?;
+        Ok(KeychainTokens {
+            provider: account.provider,
+            entry,
+            settings,
+            secrets,
+            http,
+            margin: chrono::Duration::seconds(REFRESH_MARGIN.as_secs() as i64),
+            state: tokio::sync::Mutex::new(Cached::default()),
+        })
+    }
+
+    /// Refreshes when fewer than `margin` remain before expiry (default [`REFRESH_MARGIN`]).
+    pub fn with_margin(mut self, margin: Duration) -> KeychainTokens {
+        self.margin = chrono::Duration::from_std(margin).unwrap_or(self.margin);
+        self
+    }
+
+    async fn current(&self, cached: &mut Cached) -> Result<Tokens> {
+        if let Some(t) = &cached.tokens {
+            return Ok(t.clone());
+        }
+        let entry = self.entry.clone();
+        let tokens = blocking(&self.secrets, move |s| load_tokens(s, &entry))
+            .await?
+            .ok_or(SyncError::ReconnectNeeded {
+                provider: self.provider.display_name(),
+            })?;
+        cached.tokens = Some(tokens.clone());
+        Ok(tokens)
+    }
+
+    async fn refresh_with(&self, cached: &mut Cached, current: &Tokens) -> Result<String> {
+        let Some(refresh_token) = &current.refresh_token else {
+            return Err(SyncError::ReconnectNeeded {
+                provider: self.provider.display_name(),
+            });
+        };
+        let fresh =
+            oauth::refresh(&self.settings, &self.http, refresh_token, &current.scopes).await?;
+        // Saved before use: a rotated refresh token must not live only in memory.
+        {
+            let entry = self.entry.clone();
+            let fresh = fresh.clone();
+            blocking(&self.secrets, move |s| save_tokens(s, &entry, &fresh)).await?;
+        }
+        let access = fresh.access_token.expose().clone();
+        cached.tokens = Some(fresh);
+        cached.refreshed_at = Some(Instant::now());
+        Ok(access)
+    }
+}
+
+#[async_trait]
+impl TokenSource for KeychainTokens {
+    async fn access_token(&self) -> Result<String> {
+        let mut cached = self.state.lock().await;
+        let tokens = self.current(&mut cached).await?;
+        if tokens.refresh_token.is_some() && tokens.expires_within(self.margin, Utc::now()) {
+            return self.refresh_with(&mut cached, &tokens).await;
+        }
+        Ok(tokens.access_token.expose().clone())
+    }
+
+    async fn refresh(&self) -> Result<String> {
+        let mut cached = self.state.lock().await;
+        let tokens = self.current(&mut cached).await?;
+        if cached
+            .refreshed_at
+            .is_some_and(|at| at.elapsed() < SHARED_REFRESH)
+        {
+            return Ok(tokens.access_token.expose().clone());
+        }
+        self.refresh_with(&mut cached, &tokens).await
+    }
+}
+
+/// Runs a keychain call on a blocking thread (it may talk D-Bus or wait for an unlock prompt).
+async fn blocking<T: Send + 'static>(
+    secrets: &Arc<dyn SecretStore>,
+    f: impl FnOnce(&dyn SecretStore) -> std::result::Result<T, SecretError> + Send + 'static,
+) -> Result<T> {
+    let secrets = secrets.clone();
+    tokio::task::spawn_blocking(move || f(secrets.as_ref()))
+        .await
+        .map_err(|e| SecretError::Failed {
+            detail: format!("the keychain call stopped unexpectedly ({e})"),
+        })?
+        .map_err(SyncError::from)
+}
+
+fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
+    // A panic while holding the lock cannot leave SQLite half-written.
+    store.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The desktop shell runs these in async commands, which need `Send` futures.
+    #[allow(dead_code)]
+    fn futures_are_send(
+        config: &OAuthConfig,
+        store: &Mutex<Store>,
+        secrets: &Arc<dyn SecretStore>,
+    ) {
+        fn send<T: Send>(_: &T) {}
+        let options = ConnectOptions::default();
+        send(&connect(
+            Provider::Google,
+            config,
+            store,
+            secrets,
+            &options,
+            |_| {},
+        ));
+        send(&connect_with_token(
+            Provider::Todoist,
+            Sensitive::new(String::new()),
+            config,
+            store,
+            secrets,
+        ));
+        send(&disconnect(1, config, store, secrets, CachedData::Keep));
+    }
+
+    #[test]
+    fn entry_names() {
+        assert_eq!(
+            entry_name(Provider::Google, "alice@example.com"),
+            "google:alice@example.com"
+        );
+    }
+}
