@@ -5,7 +5,7 @@
 CARGO ?= cargo
 APP := target/debug/vica-app
 
-.PHONY: run setup ui app cli test lint test-rust test-ui e2e fmt
+.PHONY: run setup ui app cli test lint test-rust test-ui test-keychain e2e fmt
 
 run: app
 	./$(APP)
@@ -23,7 +23,7 @@ app: ui
 cli:
 	$(CARGO) build -p vica-cli
 
-test: setup lint test-ui test-rust e2e
+test: setup lint test-ui test-rust test-keychain e2e
 
 lint: ui
 	$(CARGO) fmt --all -- --check
@@ -35,6 +35,10 @@ test-ui:
 
 test-rust: ui
 	$(CARGO) test --workspace
+
+# Tokens in a real Secret Service: gnome-keyring in a private D-Bus session.
+test-keychain: setup
+	./scripts/keychain-tests.sh
 
 # The real app window, driven by tauri-driver + WebKitWebDriver under Xvfb.
 e2e: setup

@@ -19,8 +19,10 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use vica_core::Store;
 use vica_core::model::{Account, Provider as ProviderKind, SourceKind};
+use vica_sync::accounts::provider_for;
 use vica_sync::engine::Progress;
-use vica_sync::provider::Provider;
+use vica_sync::oauth::OAuthConfig;
+use vica_sync::secrets::{Keychain, SecretStore};
 use vica_sync::{Engine, SyncError, SyncEvent, SyncOptions, SyncReport};
 
 use crate::state::AppState;
@@ -221,13 +223,30 @@ impl Syncer {
             }
         }
         let engine = Engine::new(self.store.clone(), SyncOptions::from_settings(&settings));
-        for account in accounts.iter().filter(|a| !a.is_demo) {
-            if let Some(client) = client_for(account) {
-                reports.push(
-                    engine
-                        .sync_account(account.id, client, None, progress.clone())
-                        .await,
-                );
+        let real: Vec<&Account> = accounts.iter().filter(|a| !a.is_demo).collect();
+        if !real.is_empty() {
+            let secrets: Arc<dyn SecretStore> = Arc::new(Keychain::new());
+            let oauth = OAuthConfig::load_default();
+            for account in real {
+                // An account that cannot get a client (disconnected, keychain
+                // locked, no OAuth client configured) is reported, not skipped silently.
+                let client = oauth
+                    .as_ref()
+                    .map_err(|e| SyncError::NotConfigured {
+                        provider: account.provider.display_name(),
+                        detail: e.to_string(),
+                    })
+                    .and_then(|oauth| provider_for(account, oauth, secrets.clone()));
+                match client {
+                    Ok(client) => reports.push(
+                        engine
+                            .sync_account(account.id, client, None, progress.clone())
+                            .await,
+                    ),
+                    Err(err) => {
+                        error.get_or_insert(err);
+                    }
+                }
             }
         }
         outcome(&reports, error.as_ref())
@@ -256,13 +275,6 @@ impl Syncer {
 
 /// The client that syncs a real account.
 ///
-/// Connecting accounts (OAuth, tokens in the keychain) arrives with the
-/// accounts work; until then real accounts are skipped. Building the
-/// provider's client here is all the schedule needs to sync them.
-fn client_for(_account: &Account) -> Option<Arc<dyn Provider>> {
-    None
-}
-
 /// `last` was started `interval_minutes` or more ago (or never).
 fn is_due(last: Option<Instant>, now: Instant, interval_minutes: u32) -> bool {
     last.is_none_or(|last| {

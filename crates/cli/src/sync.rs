@@ -8,10 +8,10 @@ use anyhow::{Result, bail};
 use chrono::Utc;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use vica_core::Store;
-use vica_core::model::Provider as ProviderKind;
+use vica_sync::accounts::provider_for;
 use vica_sync::engine::Progress;
-use vica_sync::google::{DEFAULT_BASE_URL, Google, GoogleConfig};
-use vica_sync::http::StaticToken;
+use vica_sync::oauth::OAuthConfig;
+use vica_sync::secrets::{Keychain, SecretStore};
 use vica_sync::{Engine, SyncEvent, SyncOptions, SyncReport};
 
 /// Progress bars on standard error, one per source.
@@ -75,7 +75,7 @@ pub fn demo(store: Store) -> Result<()> {
     ))?;
     let failed = print_failures(&report.reports);
     println!(
-        "Loaded the demo data: {} accounts, {} sources, {} items, Google Calendar through the demo server",
+        "Loaded the demo data: {} accounts, {} sources, {} items, synced from the built-in demo servers",
         report.accounts, report.sources, report.items
     );
     if failed > 0 {
@@ -120,38 +120,21 @@ pub fn sync(store: Store, only: &[String]) -> Result<()> {
         print_failures(&report.reports);
     }
     let engine = Engine::new(store.clone(), options);
+    let oauth = OAuthConfig::load_default()?;
+    let secrets: Arc<dyn SecretStore> = Arc::new(Keychain::new());
     let mut failed = 0;
     for account in accounts.iter().filter(|a| !a.is_demo) {
-        match account.provider {
-            ProviderKind::Google => {
-                let token = std::env::var("VICA_GOOGLE_ACCESS_TOKEN").unwrap_or_default();
-                if token.is_empty() {
-                    eprintln!(
-                        "{}: skipped, no credentials (connecting accounts arrives with `vica account add`)",
-                        account.label
-                    );
-                    continue;
-                }
-                let base = std::env::var("VICA_GOOGLE_API_BASE")
-                    .unwrap_or_else(|_| DEFAULT_BASE_URL.to_owned());
-                let client = Arc::new(Google::new(
-                    GoogleConfig::new(&base)?,
-                    Arc::new(StaticToken::new(token)),
-                )?);
-                let report = rt.block_on(engine.sync_account(
-                    account.id,
-                    client,
-                    ids.as_deref(),
-                    progress_bars(),
-                ));
-                failed += print_failures(std::slice::from_ref(&report));
+        let provider = match provider_for(account, &oauth, secrets.clone()) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("{}: skipped: {e}", account.label);
+                failed += 1;
+                continue;
             }
-            other => eprintln!(
-                "{}: {} sync is not available yet",
-                account.label,
-                other.display_name()
-            ),
-        }
+        };
+        let report =
+            rt.block_on(engine.sync_account(account.id, provider, ids.as_deref(), progress_bars()));
+        failed += print_failures(std::slice::from_ref(&report));
     }
     if failed > 0 {
         bail!("{failed} sources failed to sync; `vica status` shows their errors");

@@ -393,6 +393,53 @@ fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The environment variables that point a provider's API elsewhere (a fake, a proxy).
+pub fn api_base_env(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Google => "VICA_GOOGLE_API_BASE",
+        Provider::Microsoft => "VICA_MICROSOFT_API_BASE",
+        Provider::Todoist => "VICA_TODOIST_API_BASE",
+        Provider::Ics => "VICA_ICS_API_BASE",
+    }
+}
+
+/// The client that syncs a connected account, with its keychain-backed tokens.
+/// The API's base URL is the provider's own unless its `VICA_<P>_API_BASE`
+/// environment variable says otherwise.
+pub fn provider_for(
+    account: &Account,
+    config: &OAuthConfig,
+    secrets: Arc<dyn SecretStore>,
+) -> Result<Arc<dyn crate::provider::Provider>> {
+    let tokens = token_source(account, config, secrets)?;
+    let base = |default: &str| {
+        std::env::var(api_base_env(account.provider))
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| default.to_owned())
+    };
+    Ok(match account.provider {
+        Provider::Google => Arc::new(crate::google::Google::new(
+            crate::google::GoogleConfig::new(&base(crate::google::DEFAULT_BASE_URL))?,
+            tokens,
+        )?),
+        Provider::Microsoft => Arc::new(crate::outlook::Outlook::new(
+            crate::outlook::OutlookConfig::new(&base(crate::outlook::DEFAULT_BASE_URL))?,
+            tokens,
+        )?),
+        Provider::Todoist => Arc::new(crate::todoist::Todoist::new(
+            crate::todoist::TodoistConfig::new(&base(crate::todoist::DEFAULT_BASE_URL))?,
+            tokens,
+        )?),
+        Provider::Ics => {
+            return Err(SyncError::NotConfigured {
+                provider: "ICS calendar",
+                detail: "ICS calendars are not supported yet".into(),
+            });
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
