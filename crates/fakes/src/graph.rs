@@ -1217,22 +1217,37 @@ fn delta(s: &Shared, calendar_id: &str, params: &[(String, String)], prefer: &Pr
             "@removed": {"reason": "deleted"}
         })
     };
-    let mut items: Vec<(String, Value)> = Vec::new();
+    // Which events go out, and how: only the page sent is turned into JSON.
+    let after = token.after.as_deref();
+    let mut items: Vec<(String, (&str, &StoredEvent, bool))> = Vec::new();
     for (id, e) in &cal.events {
-        let wire = match token.since {
+        if after.is_some_and(|a| id.as_str() <= a) {
+            continue;
+        }
+        let is_removed = match token.since {
             None if e.deleted || !overlaps(&e.body) => continue,
             Some(since) if e.seq <= since => continue,
-            Some(_) if e.deleted || !overlaps(&e.body) => removed(id),
-            _ => wire_event(&e.body, &zone, sparse),
+            Some(_) if e.deleted || !overlaps(&e.body) => true,
+            _ => false,
         };
-        items.push((id.clone(), wire));
+        items.push((id.clone(), (id.as_str(), e, is_removed)));
     }
     let size = prefer
         .max_page_size
         .unwrap_or(usize::MAX)
         .min(s.page_size.load(Ordering::Relaxed))
         .max(1);
-    let (page, next) = take_page(items, token.after.as_deref(), size);
+    let (page, next) = take_page(items, after, size);
+    let page: Vec<Value> = page
+        .into_iter()
+        .map(|(id, e, is_removed)| {
+            if is_removed {
+                removed(id)
+            } else {
+                wire_event(&e.body, &zone, sparse)
+            }
+        })
+        .collect();
     let mut body = json!({
         "@odata.context": format!("{}/$metadata#Collection(event)", s.base()),
         "value": page,

@@ -714,13 +714,13 @@ async fn unknown_route(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Resp
 }
 
 /// One page of `sorted` after the request's cursor, with `next_cursor`.
-fn page_of(
+fn page_of<T>(
     world: &World,
     params: &Params,
     scope: &str,
-    sorted: Vec<(String, Value)>,
+    sorted: Vec<(String, T)>,
     size: usize,
-) -> Result<(Vec<Value>, Value), ApiError> {
+) -> Result<(Vec<T>, Value), ApiError> {
     let after = match params.get("cursor") {
         None => None,
         Some(c) => Some(
@@ -833,15 +833,20 @@ async fn active_tasks(
         if let Some(p) = project_id {
             world.project(p)?;
         }
-        let sorted: Vec<(String, Value)> = world
+        // Only the page sent is copied out of the world.
+        let sorted: Vec<(String, _)> = world
             .tasks
             .iter()
             .filter(|(_, t)| t["is_deleted"] != true && !is_completed(t))
             .filter(|(_, t)| project_id.is_none_or(|p| t["project_id"] == p))
-            .map(|(id, t)| (id.clone(), Value::Object(t.clone())))
+            .map(|(id, t)| (id.clone(), t))
             .collect();
         let scope = format!("tasks|{}", project_id.unwrap_or(""));
         let (results, next) = page_of(&world, &params, &scope, sorted, size)?;
+        let results: Vec<Value> = results
+            .into_iter()
+            .map(|t| Value::Object(t.clone()))
+            .collect();
         Ok(json!({ "results": results, "next_cursor": next }))
     }))
 }
@@ -871,15 +876,14 @@ async fn completed_tasks(
         if let Some(p) = project_id {
             world.project(p)?;
         }
-        let sorted: Vec<(String, Value)> = world
+        let sorted: Vec<(String, _)> = world
             .tasks
             .iter()
             .filter(|(_, t)| t["is_deleted"] != true && is_completed(t))
             .filter(|(_, t)| project_id.is_none_or(|p| t["project_id"] == p))
             .filter_map(|(id, t)| {
                 let at = completed_at(t)?;
-                (at >= since && at <= until)
-                    .then(|| (time_sort_key(Some(at), id), Value::Object(t.clone())))
+                (at >= since && at <= until).then(|| (time_sort_key(Some(at), id), t))
             })
             .collect::<BTreeMap<_, _>>()
             .into_iter()
@@ -891,6 +895,10 @@ async fn completed_tasks(
             until.timestamp()
         );
         let (items, next) = page_of(&world, &params, &scope, sorted, size)?;
+        let items: Vec<Value> = items
+            .into_iter()
+            .map(|t| Value::Object(t.clone()))
+            .collect();
         Ok(json!({ "items": items, "next_cursor": next }))
     }))
 }
