@@ -45,8 +45,12 @@ echo "e2e: running the tests (screenshots in e2e/output/)"
 cd e2e
 # The app's, the drivers' and D-Bus's chatter goes to a log, shown when something fails.
 status=0
-dbus-run-session -- xvfb-run -a -s "-screen 0 1400x900x24" \
-  node --test --test-concurrency=1 --test-reporter=spec "$@" tests/app.test.mjs 2>output/stderr.log || status=$?
+# --test-force-exit: an app process the driver left behind must not keep the
+# runner (and CI) waiting once every test has finished; the timeout is a backstop.
+timeout --kill-after=30 1500 dbus-run-session -- xvfb-run -a -s "-screen 0 1400x900x24" \
+  node --test --test-force-exit --test-concurrency=1 --test-reporter=spec "$@" tests/app.test.mjs 2>output/stderr.log || status=$?
+# Nothing of the run may outlive it.
+pkill -KILL -f "$VICA_APP" 2>/dev/null || true
 if ((status != 0)); then
   echo "e2e: FAILED ($status). The end of e2e/output/stderr.log:" >&2
   tail -n 40 output/stderr.log >&2
