@@ -3,6 +3,7 @@
 //! - [`store`] is the local SQLite cache and the only module that runs SQL.
 //! - [`model`] holds the domain types the store reads and writes.
 //! - [`week`] turns the store's rows into the weekly review: days, totals and deltas.
+//! - [`insights`] splits a week's hours by day and source and finds its longest free block.
 //! - [`export`] renders a week as Markdown.
 //! - [`settings`] are the user's preferences; [`paths`] says where data lives.
 //!
@@ -10,6 +11,7 @@
 
 pub mod error;
 pub mod export;
+pub mod insights;
 pub mod model;
 pub mod paths;
 pub mod settings;

@@ -17,6 +17,7 @@ use chrono::{
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use crate::insights::{Insights, WorkingHours};
 use crate::model::{Event, EventTime, Reflection, Response, Source, Task};
 use crate::settings::{Settings, WeekStart};
 use crate::store::Store;
@@ -139,6 +140,8 @@ pub struct Week {
     /// This week's totals minus last week's.
     pub change: Change,
     pub previous: Totals,
+    /// Hours per day by source and the longest free block in working hours.
+    pub insights: Insights,
     /// Open tasks due in the seven days after this week.
     pub next_week_tasks: Vec<TaskItem>,
     pub reflection: Reflection,
@@ -279,6 +282,7 @@ impl Week {
             totals: this.totals,
             change,
             previous,
+            insights: this.insights,
             next_week_tasks,
             reflection,
         })
@@ -312,6 +316,7 @@ struct Layout {
 struct Filled {
     days: Vec<Day>,
     totals: Totals,
+    insights: Insights,
 }
 
 impl Layout {
@@ -499,7 +504,18 @@ impl Layout {
             per_project,
             busiest_day,
         };
-        Filled { days, totals }
+        let insights = Insights::compute(
+            &counted,
+            &self.days,
+            &self.bounds,
+            tz,
+            WorkingHours::default(),
+        );
+        Filled {
+            days,
+            totals,
+            insights,
+        }
     }
 }
 
