@@ -2,14 +2,17 @@
 //!
 //! This crate is wiring only. [`state`] opens the store at startup (one
 //! connection for the window, one for sync), [`sync`] runs syncs on start, on
-//! a timer and on demand (the demo when there is no account) and sends their
+//! a timer and on demand (the demo once the user chose it) and sends their
 //! progress to the window, [`reminder`] shows the weekly reminder,
+//! [`accounts`] connects and disconnects accounts (the system browser opened
+//! with the opener plugin from Rust) and turns the first run's demo on and off,
 //! [`commands`] are thin calls into `vica-core` and `vica-sync` (with the
 //! clipboard, dialog and notification plugins used from Rust only),
 //! [`export`] shapes export results for the window, and [`error`] is the one
 //! error type that crosses the IPC boundary. It is the only crate that
 //! depends on Tauri.
 
+pub mod accounts;
 pub mod commands;
 pub mod error;
 pub mod export;
@@ -27,7 +30,10 @@ pub fn app<R: Runtime>(builder: Builder<R>, state: state::AppState) -> Builder<R
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
+        // The system browser for signing in (crate::accounts), opened from Rust only.
+        .plugin(tauri_plugin_opener::init())
         .manage(state)
+        .manage(accounts::Connecting::default())
         .setup(|app| {
             // The window shows the cached week at once; sync runs beside it.
             sync::schedule(app.handle());
@@ -49,7 +55,15 @@ pub fn app<R: Runtime>(builder: Builder<R>, state: state::AppState) -> Builder<R
             commands::export_save_again,
             commands::export_to_vault,
             commands::pick_folder,
-            commands::review_history
+            commands::review_history,
+            accounts::list_accounts,
+            accounts::choose_demo,
+            accounts::leave_demo,
+            accounts::connect_account,
+            accounts::cancel_connect,
+            accounts::connect_todoist_token,
+            accounts::disconnect_account,
+            accounts::open_setup_guide
         ])
 }
 

@@ -235,6 +235,12 @@ impl AppState {
         )?)
     }
 
+    /// The window's connection itself, for calls that lock it only briefly
+    /// across an await (connecting an account; see `crate::accounts`).
+    pub fn shared_store(&self) -> IpcResult<&Mutex<Store>> {
+        self.store.as_ref().map_err(Clone::clone)
+    }
+
     pub fn syncer(&self) -> IpcResult<&Syncer> {
         self.sync.as_ref().map_err(Clone::clone)
     }

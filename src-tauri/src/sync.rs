@@ -104,6 +104,8 @@ pub struct Syncer {
     sources: Arc<Mutex<HashSet<i64>>>,
     last_started: Arc<Mutex<Option<Instant>>>,
     last: Arc<Mutex<Option<SyncOutcome>>>,
+    /// The user chose "Try with demo data" and no demo account exists yet.
+    demo_chosen: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Syncer {
@@ -142,7 +144,15 @@ impl Syncer {
             sources: Arc::new(Mutex::new(HashSet::new())),
             last_started: Arc::new(Mutex::new(None)),
             last: Arc::new(Mutex::new(None)),
+            demo_chosen: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Whether the next syncs load the demo even before a demo account
+    /// exists (the first run's "Try with demo data"). Once the demo's
+    /// accounts are in the store, they keep it syncing.
+    pub fn choose_demo(&self, on: bool) {
+        self.demo_chosen.store(on, Ordering::SeqCst);
     }
 
     pub fn is_running(&self) -> bool {
@@ -202,8 +212,10 @@ impl Syncer {
         })
     }
 
-    /// Syncs every account. With no account or a demo account, that is the
-    /// demo: the fake providers in-process, pulled through the real clients.
+    /// Syncs every account. With a demo account (or the demo just chosen),
+    /// that includes the demo: the fake providers in-process, pulled through
+    /// the real clients. With no account at all there is nothing to sync: the
+    /// window shows the first run's welcome.
     async fn sync_all(&self, progress: Progress) -> SyncOutcome {
         let read = {
             let store = lock(&self.store);
@@ -215,7 +227,7 @@ impl Syncer {
         };
         let mut reports: Vec<SyncReport> = Vec::new();
         let mut error: Option<SyncError> = None;
-        if accounts.is_empty() || accounts.iter().any(|a| a.is_demo) {
+        if self.demo_chosen.load(Ordering::SeqCst) || accounts.iter().any(|a| a.is_demo) {
             let today = Utc::now().with_timezone(&settings.zone()).date_naive();
             match vica_sync::demo::sync_demo(self.store.clone(), today, progress.clone()).await {
                 Ok(demo) => reports.extend(demo.reports),
@@ -458,13 +470,34 @@ mod tests {
     }
 
     #[test]
-    fn the_demo_syncs_on_a_first_start_and_every_source_reports_its_status() {
+    fn a_first_start_with_no_account_syncs_nothing_until_the_demo_is_chosen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = vica_core::paths::database_path(dir.path()).unwrap();
+        let ui = Store::open(&path).unwrap();
+        let syncer = Syncer::open(&path).unwrap();
+        let (reporter, finished) = recorder();
+        assert!(syncer.start(reporter.clone()));
+        finished.recv_timeout(Duration::from_secs(60)).unwrap();
+        let status = syncer.status(&ui).unwrap();
+        let last = status.last.expect("the sync finished");
+        assert_eq!((last.failed, last.error), (0, None));
+        assert!(status.sources.is_empty(), "{:?}", status.sources);
+        assert!(
+            ui.accounts().unwrap().is_empty(),
+            "no demo account was added"
+        );
+        assert!(lock(&reporter.events).is_empty());
+    }
+
+    #[test]
+    fn the_demo_syncs_once_chosen_and_every_source_reports_its_status() {
         let dir = tempfile::tempdir().unwrap();
         let path = vica_core::paths::database_path(dir.path()).unwrap();
         let ui = Store::open(&path).unwrap();
         let syncer = Syncer::open(&path).unwrap();
         assert_eq!(syncer.status(&ui).unwrap().sources, Vec::new());
 
+        syncer.choose_demo(true);
         let (reporter, finished) = recorder();
         assert!(syncer.start(reporter.clone()));
         assert!(syncer.status(&ui).unwrap().running);
@@ -506,7 +539,9 @@ mod tests {
                 .any(|e| matches!(e, SyncEvent::PageWritten { items, .. } if *items > 0))
         );
 
-        // Syncing again adds nothing twice.
+        // Syncing again adds nothing twice; the demo accounts keep it going
+        // without the choice (as after a restart).
+        syncer.choose_demo(false);
         let before = ui.sources().unwrap();
         assert!(syncer.start(reporter.clone()));
         finished.recv_timeout(Duration::from_secs(60)).unwrap();
