@@ -100,6 +100,8 @@ fn fill(store: &mut Store) -> (usize, usize) {
                 series_id: (i % 3 == 0).then(|| format!("series{}", i % 12)),
                 link: None,
                 updated_at: None,
+                kind: Default::default(),
+                show_as: Default::default(),
             });
         }
         for (c, page) in cals.iter().zip(per_cal) {

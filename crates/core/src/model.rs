@@ -174,6 +174,97 @@ impl Response {
     }
 }
 
+/// What sort of entry an event is, as the provider types it. Google's
+/// `eventType` names these; Graph and ICS express them through `showAs` /
+/// `X-MICROSOFT-CDO-BUSYSTATUS` (`oof`, `workingElsewhere`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// An ordinary event: a meeting or an appointment.
+    #[default]
+    Default,
+    /// The user is away; shown as a day annotation, never as hours.
+    OutOfOffice,
+    /// Time the user blocked to work alone.
+    FocusTime,
+    /// Where the user works that day (home, office); a day annotation.
+    WorkingLocation,
+    /// A contact's birthday; a day annotation.
+    Birthday,
+    /// Created from an email (a booking, a flight).
+    FromGmail,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Default => "default",
+            EventKind::OutOfOffice => "out_of_office",
+            EventKind::FocusTime => "focus_time",
+            EventKind::WorkingLocation => "working_location",
+            EventKind::Birthday => "birthday",
+            EventKind::FromGmail => "from_gmail",
+        }
+    }
+
+    /// The stored name back as a kind.
+    pub fn parse(s: &str) -> Option<EventKind> {
+        [
+            EventKind::Default,
+            EventKind::OutOfOffice,
+            EventKind::FocusTime,
+            EventKind::WorkingLocation,
+            EventKind::Birthday,
+            EventKind::FromGmail,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// How an event shows the user's time to others: Graph's `showAs`, Google's
+/// `transparency` (opaque is busy, transparent is free), ICS `TRANSP` and
+/// `X-MICROSOFT-CDO-BUSYSTATUS`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShowAs {
+    #[default]
+    Busy,
+    /// Listed, never counted as hours.
+    Free,
+    Tentative,
+    OutOfOffice,
+    WorkingElsewhere,
+    Unknown,
+}
+
+impl ShowAs {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShowAs::Busy => "busy",
+            ShowAs::Free => "free",
+            ShowAs::Tentative => "tentative",
+            ShowAs::OutOfOffice => "oof",
+            ShowAs::WorkingElsewhere => "working_elsewhere",
+            ShowAs::Unknown => "unknown",
+        }
+    }
+
+    /// The stored name back as a value.
+    pub fn parse(s: &str) -> Option<ShowAs> {
+        [
+            ShowAs::Busy,
+            ShowAs::Free,
+            ShowAs::Tentative,
+            ShowAs::OutOfOffice,
+            ShowAs::WorkingElsewhere,
+            ShowAs::Unknown,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
 /// A calendar event as a provider delivers it, ready to be stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventRecord {
@@ -193,6 +284,12 @@ pub struct EventRecord {
     pub series_id: Option<String>,
     pub link: Option<String>,
     pub updated_at: Option<DateTime<Utc>>,
+    /// What sort of entry it is (focus time, out of office, …).
+    #[serde(default)]
+    pub kind: EventKind,
+    /// Whether it blocks the user's time.
+    #[serde(default)]
+    pub show_as: ShowAs,
 }
 
 impl EventRecord {

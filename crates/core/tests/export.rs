@@ -698,6 +698,8 @@ fn hostile_store() -> (Store, usize) {
             series_id: None,
             link: Some(format!("javascript:alert({i})")),
             updated_at: None,
+            kind: Default::default(),
+            show_as: Default::default(),
         });
         for (prefix, completed, due) in [
             ("done", Some(local("2026-11-17 10:00")), None),

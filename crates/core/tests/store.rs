@@ -34,6 +34,8 @@ fn event(id: &str, title: &str, start: &str, end: &str) -> EventRecord {
         series_id: None,
         link: None,
         updated_at: None,
+        kind: Default::default(),
+        show_as: Default::default(),
     }
 }
 

@@ -99,6 +99,8 @@ impl Fixture {
             series_id: None,
             link: None,
             updated_at: None,
+            kind: Default::default(),
+            show_as: Default::default(),
         }
     }
 

@@ -9,7 +9,8 @@ use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Ut
 use chrono_tz::Tz;
 
 use vica_core::model::{
-    EventRecord, EventStatus, EventTime, Provider, Response, SourceKind, SourceRecord, TaskRecord,
+    EventKind, EventRecord, EventStatus, EventTime, Provider, Response, ShowAs, SourceKind,
+    SourceRecord, TaskRecord,
 };
 use vica_core::settings::WeekStart;
 use vica_core::store::{CursorUpdate, Page};
@@ -127,6 +128,8 @@ impl Calendar {
             series_id: series.map(str::to_owned),
             link: None,
             updated_at: Some(start - Duration::days(7)),
+            kind: Default::default(),
+            show_as: Default::default(),
         });
         let last = self.events.len() - 1;
         &mut self.events[last]
@@ -156,6 +159,8 @@ impl Calendar {
             series_id: None,
             link: None,
             updated_at: None,
+            kind: Default::default(),
+            show_as: Default::default(),
         });
         let last = self.events.len() - 1;
         &mut self.events[last]
@@ -256,7 +261,8 @@ pub fn world(today: NaiveDate, tz: Tz) -> Vec<DemoAccount> {
                 0,
                 Some("focus"),
                 true,
-            );
+            )
+            .kind = EventKind::FocusTime;
             personal.timed(
                 format!("gym-{day}"),
                 "Gym",
@@ -397,12 +403,77 @@ pub fn world(today: NaiveDate, tz: Tz) -> Vec<DemoAccount> {
             );
         }
         if w == 5 {
-            personal.all_day(
+            let e = personal.all_day(
                 format!("birthday-{key}"),
                 "Mum's birthday",
                 day_of(monday, Weekday::Sat),
                 1,
             );
+            (e.kind, e.show_as) = (EventKind::Birthday, ShowAs::Free);
+        }
+        // Typed entries the attended-time rules treat specially (Google
+        // `eventType`/`transparency`, Graph `showAs`). No dice: adding them
+        // leaves the rest of the world as it was.
+        for wd in [Weekday::Mon, Weekday::Thu] {
+            let day = day_of(monday, wd);
+            let e = work.all_day(format!("wl-{day}"), "Home office", day, 1);
+            (e.kind, e.show_as) = (EventKind::WorkingLocation, ShowAs::Free);
+        }
+        let lunch = personal.timed(
+            format!("walk-{key}"),
+            "Lunch walk",
+            day_of(monday, Weekday::Wed),
+            (12, 30),
+            45,
+            0,
+            Some("walk"),
+            true,
+        );
+        lunch.show_as = ShowAs::Free;
+        if w % 4 == 3 {
+            let e = work.timed(
+                format!("ooo-{key}"),
+                "Out of office: dentist",
+                day_of(monday, Weekday::Fri),
+                (13, 0),
+                300,
+                0,
+                None,
+                true,
+            );
+            (e.kind, e.show_as) = (EventKind::OutOfOffice, ShowAs::OutOfOffice);
+        }
+        if w == HISTORY_WEEKS - 1 {
+            let e = work.all_day(
+                format!("birthday-sam-{key}"),
+                "Sam's birthday",
+                day_of(monday, Weekday::Thu),
+                1,
+            );
+            (e.kind, e.show_as) = (EventKind::Birthday, ShowAs::Free);
+        }
+        if w == 7 {
+            let e = client.all_day(
+                format!("vacation-{key}"),
+                "Vacation day",
+                day_of(monday, Weekday::Mon),
+                1,
+            );
+            (e.kind, e.show_as) = (EventKind::OutOfOffice, ShowAs::OutOfOffice);
+        }
+        if w % 2 == 0 {
+            client
+                .timed(
+                    format!("officehours-{key}"),
+                    "Contoso office hours (optional)",
+                    day_of(monday, Weekday::Tue),
+                    (16, 0),
+                    60,
+                    5,
+                    None,
+                    false,
+                )
+                .show_as = ShowAs::Free;
         }
         if w == 9 {
             personal.all_day(

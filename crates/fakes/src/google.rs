@@ -32,7 +32,8 @@ use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
 
 use vica_core::model::{
-    EventRecord, EventTime, Provider, Response as MyResponse, SourceKind, SourceRecord,
+    EventKind, EventRecord, EventTime, Provider, Response as MyResponse, ShowAs, SourceKind,
+    SourceRecord,
 };
 
 use crate::demo::DemoAccount;
@@ -335,6 +336,9 @@ pub fn event_json(record: &EventRecord) -> Value {
 /// `originalStartTime` equal to `start`). The user appears in `attendees`
 /// (`self: true`) only when `my_response` is set, followed by
 /// `attendee_count` other guests; `organizer.self` is set when `is_organizer`.
+/// `kind` becomes `eventType` with its properties object (`focusTimeProperties`
+/// …); `show_as: free`, working-location and birthday entries are
+/// `transparency: transparent` (opaque, the default, is left out as Google does).
 pub fn event_json_as(record: &EventRecord, self_email: &str) -> Value {
     let mut m = Map::new();
     m.insert("kind".into(), json!("calendar#event"));
@@ -415,7 +419,49 @@ pub fn event_json_as(record: &EventRecord, self_email: &str) -> Value {
         m.insert("attendees".into(), Value::Array(attendees));
     }
     m.insert("reminders".into(), json!({ "useDefault": true }));
-    m.insert("eventType".into(), json!("default"));
+    // Google types special entries with `eventType` and a properties object
+    // of the same name; working-location and birthday entries are transparent.
+    let (event_type, properties) = match record.kind {
+        EventKind::Default => ("default", None),
+        EventKind::OutOfOffice => (
+            "outOfOffice",
+            Some((
+                "outOfOfficeProperties",
+                json!({ "autoDeclineMode": "declineOnlyNewConflictingInvitations" }),
+            )),
+        ),
+        EventKind::FocusTime => (
+            "focusTime",
+            Some((
+                "focusTimeProperties",
+                json!({ "chatStatus": "doNotDisturb" }),
+            )),
+        ),
+        EventKind::WorkingLocation => (
+            "workingLocation",
+            Some((
+                "workingLocationProperties",
+                json!({ "type": "homeOffice", "homeOffice": {} }),
+            )),
+        ),
+        EventKind::Birthday => (
+            "birthday",
+            Some(("birthdayProperties", json!({ "type": "birthday" }))),
+        ),
+        EventKind::FromGmail => ("fromGmail", None),
+    };
+    m.insert("eventType".into(), json!(event_type));
+    if let Some((name, value)) = properties {
+        m.insert(name.into(), value);
+    }
+    let transparent = record.show_as == ShowAs::Free
+        || matches!(
+            record.kind,
+            EventKind::WorkingLocation | EventKind::Birthday
+        );
+    if transparent {
+        m.insert("transparency".into(), json!("transparent"));
+    }
     Value::Object(m)
 }
 

@@ -43,7 +43,8 @@ use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
 
 use vica_core::model::{
-    EventRecord, EventStatus, EventTime, Provider, Response as MyResponse, SourceKind,
+    EventKind, EventRecord, EventStatus, EventTime, Provider, Response as MyResponse, ShowAs,
+    SourceKind,
 };
 
 use crate::demo::DemoAccount;
@@ -399,7 +400,9 @@ pub fn event_json(record: &EventRecord) -> Value {
 /// Times are UTC `{dateTime, timeZone: "UTC"}` (all-day events at midnight of
 /// their floating dates, with `isAllDay`); the record's zone goes to
 /// `originalStartTimeZone`. A cancelled record is `isCancelled`, a tentative
-/// one `showAs: tentative`. The organizer's `responseStatus` is `organizer`;
+/// one `showAs: tentative`; otherwise `showAs` follows `show_as`, with
+/// out-of-office and working-location kinds as `oof` and `workingElsewhere`
+/// (Graph has no event types). The organizer's `responseStatus` is `organizer`;
 /// otherwise the user's answer (`accepted`, `tentativelyAccepted`,
 /// `declined`, `notResponded`, or `none` without one). The user is an attendee
 /// when not the organizer and `my_response` is set, followed by
@@ -447,14 +450,16 @@ pub fn event_json_as(record: &EventRecord, self_address: &str) -> Value {
         "isCancelled".into(),
         json!(record.status == EventStatus::Cancelled),
     );
-    m.insert(
-        "showAs".into(),
-        json!(if record.status == EventStatus::Tentative {
-            "tentative"
-        } else {
-            "busy"
-        }),
-    );
+    let show_as = match (record.show_as, record.kind) {
+        (ShowAs::Free, _) => "free",
+        (ShowAs::OutOfOffice, _) | (_, EventKind::OutOfOffice) => "oof",
+        (ShowAs::WorkingElsewhere, _) | (_, EventKind::WorkingLocation) => "workingElsewhere",
+        (ShowAs::Unknown, _) => "unknown",
+        (ShowAs::Tentative, _) => "tentative",
+        (ShowAs::Busy, _) if record.status == EventStatus::Tentative => "tentative",
+        (ShowAs::Busy, _) => "busy",
+    };
+    m.insert("showAs".into(), json!(show_as));
     m.insert("isOrganizer".into(), json!(record.is_organizer));
     let response = if record.is_organizer {
         "organizer"

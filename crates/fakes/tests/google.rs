@@ -765,6 +765,8 @@ fn record(time: EventTime) -> EventRecord {
         series_id: Some("standup".into()),
         link: Some("https://calendar.google.com/calendar/event?eid=x".into()),
         updated_at: Some(utc("2026-11-13T09:30:00Z")),
+        kind: Default::default(),
+        show_as: Default::default(),
     }
 }
 

@@ -545,6 +545,8 @@ fn record(time: EventTime) -> EventRecord {
         series_id: Some("steerco".into()),
         link: Some("https://outlook.office365.com/owa/?itemid=x".into()),
         updated_at: Some("2026-11-13T09:30:00Z".parse().unwrap()),
+        kind: Default::default(),
+        show_as: Default::default(),
     }
 }
 

@@ -137,6 +137,8 @@ fn record(i: usize) -> EventRecord {
         series_id: None,
         link: None,
         updated_at: None,
+        kind: Default::default(),
+        show_as: Default::default(),
     }
 }
 

@@ -14,7 +14,8 @@ use reqwest::Url;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use vica_core::model::{
-    EventRecord, EventStatus, EventTime, Response, Source, SourceKind, SourceRecord,
+    EventKind, EventRecord, EventStatus, EventTime, Response, ShowAs, Source, SourceKind,
+    SourceRecord,
 };
 
 use crate::error::{Result, SyncError};
@@ -132,6 +133,12 @@ impl Provider for Google {
             let mut q = url.query_pairs_mut();
             q.append_pair("singleEvents", "true");
             q.append_pair("maxResults", &self.config.page_size.to_string());
+            // Google's documents disagree on which types come back when none
+            // is named; name them all (they are the same on every page, as a
+            // sync token requires).
+            for t in EVENT_TYPES {
+                q.append_pair("eventTypes", t);
+            }
             match &cursor.sync {
                 Some(token) => {
                     q.append_pair("syncToken", token);
@@ -210,6 +217,16 @@ fn parse_events_page(body: &Value, sync: Option<String>) -> Result<Fetched> {
     Ok(fetched)
 }
 
+/// Every `eventType` Vica reads (API-NOTES §1: pass them explicitly).
+const EVENT_TYPES: [&str; 6] = [
+    "default",
+    "outOfOffice",
+    "focusTime",
+    "workingLocation",
+    "birthday",
+    "fromGmail",
+];
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GEvent {
@@ -226,6 +243,8 @@ struct GEvent {
     attendees: Vec<GAttendee>,
     organizer: Option<GPerson>,
     recurring_event_id: Option<String>,
+    event_type: Option<String>,
+    transparency: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -291,6 +310,22 @@ fn event(item: &Value) -> Result<EventRecord, String> {
         .iter()
         .filter(|a| !a.is_self && !a.resource)
         .count();
+    // An unknown eventType (Google adds them) is read as an ordinary event.
+    let kind = match e.event_type.as_deref() {
+        Some("outOfOffice") => EventKind::OutOfOffice,
+        Some("focusTime") => EventKind::FocusTime,
+        Some("workingLocation") => EventKind::WorkingLocation,
+        Some("birthday") => EventKind::Birthday,
+        Some("fromGmail") => EventKind::FromGmail,
+        _ => EventKind::Default,
+    };
+    let show_as = match (e.transparency.as_deref(), kind) {
+        (Some("transparent"), _) => ShowAs::Free,
+        (_, EventKind::OutOfOffice) => ShowAs::OutOfOffice,
+        (_, EventKind::WorkingLocation) => ShowAs::WorkingElsewhere,
+        _ if status == EventStatus::Tentative => ShowAs::Tentative,
+        _ => ShowAs::Busy,
+    };
     Ok(EventRecord {
         provider_id: e.id,
         title: e.summary.unwrap_or_default(),
@@ -307,6 +342,8 @@ fn event(item: &Value) -> Result<EventRecord, String> {
             .html_link
             .filter(|l| l.starts_with("https://") || l.starts_with("http://")),
         updated_at: e.updated.as_deref().and_then(|u| instant(u).ok()),
+        kind,
+        show_as,
     })
 }
 

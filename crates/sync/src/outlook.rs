@@ -33,7 +33,8 @@ use reqwest::Url;
 use serde::Deserialize;
 use serde_json::Value;
 use vica_core::model::{
-    EventRecord, EventStatus, EventTime, Response, Source, SourceKind, SourceRecord,
+    EventKind, EventRecord, EventStatus, EventTime, Response, ShowAs, Source, SourceKind,
+    SourceRecord,
 };
 
 use crate::error::{Result, SyncError};
@@ -441,6 +442,15 @@ fn event(item: &Value, me: &str) -> Result<EventRecord, String> {
         Some("tentative") => EventStatus::Tentative,
         _ => EventStatus::Confirmed,
     };
+    let show_as = match e.show_as.as_deref() {
+        None | Some("busy") => ShowAs::Busy,
+        Some("free") => ShowAs::Free,
+        Some("tentative") => ShowAs::Tentative,
+        Some("oof") => ShowAs::OutOfOffice,
+        Some("workingElsewhere") => ShowAs::WorkingElsewhere,
+        Some(_) => ShowAs::Unknown,
+    };
+
     let attendee_count = e
         .attendees
         .iter()
@@ -452,6 +462,14 @@ fn event(item: &Value, me: &str) -> Result<EventRecord, String> {
                 .is_none_or(|addr| me.is_empty() || !addr.eq_ignore_ascii_case(me))
         })
         .count();
+    // Graph has no event types: away time is `showAs: oof`, and an event the
+    // user marks working elsewhere with nobody else in it says where they work
+    // (with guests it is still a meeting, attended remotely).
+    let kind = match show_as {
+        ShowAs::OutOfOffice => EventKind::OutOfOffice,
+        ShowAs::WorkingElsewhere if attendee_count == 0 => EventKind::WorkingLocation,
+        _ => EventKind::Default,
+    };
     let description = match &e.body {
         Some(GBody {
             content_type: Some(t),
@@ -484,6 +502,8 @@ fn event(item: &Value, me: &str) -> Result<EventRecord, String> {
                 .ok()
                 .map(|d| d.with_timezone(&Utc))
         }),
+        kind,
+        show_as,
     })
 }
 

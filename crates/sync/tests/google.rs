@@ -330,6 +330,8 @@ async fn a_410_drops_the_token_and_a_full_resync_removes_what_is_gone() {
                 series_id: None,
                 link: None,
                 updated_at: None,
+                kind: Default::default(),
+                show_as: Default::default(),
             }],
             ..Default::default()
         };

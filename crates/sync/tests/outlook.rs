@@ -384,6 +384,8 @@ async fn expired_token_resyncs(status: u16) {
                 series_id: None,
                 link: None,
                 updated_at: None,
+                kind: Default::default(),
+                show_as: Default::default(),
             }],
             ..Default::default()
         };

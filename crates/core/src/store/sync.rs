@@ -207,8 +207,8 @@ fn upsert_event(
     let mut stmt = tx.prepare_cached(
         "INSERT INTO events (source_id, provider_id, title, description, location, all_day,
              start_utc, end_utc, start_date, end_date, time_zone, status, my_response,
-             is_organizer, attendee_count, series_id, link, updated_at, generation)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, coalesce(?19, 0))
+             is_organizer, attendee_count, series_id, link, updated_at, generation, kind, show_as)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, coalesce(?19, 0), ?20, ?21)
          ON CONFLICT (source_id, provider_id) DO UPDATE SET
              title = excluded.title, description = excluded.description, location = excluded.location,
              all_day = excluded.all_day, start_utc = excluded.start_utc, end_utc = excluded.end_utc,
@@ -217,7 +217,8 @@ fn upsert_event(
              my_response = excluded.my_response, is_organizer = excluded.is_organizer,
              attendee_count = excluded.attendee_count, series_id = excluded.series_id,
              link = excluded.link, updated_at = excluded.updated_at,
-             generation = coalesce(?19, generation)",
+             generation = coalesce(?19, generation),
+             kind = excluded.kind, show_as = excluded.show_as",
     )?;
     stmt.execute(params![
         source_id,
@@ -239,6 +240,8 @@ fn upsert_event(
         e.link,
         e.updated_at.map(secs),
         generation,
+        e.kind.as_str(),
+        e.show_as.as_str(),
     ])?;
     Ok(())
 }

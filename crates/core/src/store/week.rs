@@ -6,7 +6,9 @@ use rusqlite::{Row, params};
 use super::Store;
 use super::convert::{date, instant, opt_date, opt_instant, parse, secs};
 use crate::Result;
-use crate::model::{Event, EventRecord, EventStatus, EventTime, Response, Task, TaskRecord};
+use crate::model::{
+    Event, EventKind, EventRecord, EventStatus, EventTime, Response, ShowAs, Task, TaskRecord,
+};
 
 /// All-day events are stored at UTC midnights; widen the range by a day on
 /// each side so every zone's view of the week is covered. The week model
@@ -59,6 +61,8 @@ fn event(row: &Row<'_>) -> rusqlite::Result<Event> {
             series_id: row.get(16)?,
             link: row.get(17)?,
             updated_at: opt_instant(18, row.get(18)?)?,
+            kind: parse(19, &row.get::<_, String>(19)?, EventKind::parse)?,
+            show_as: parse(20, &row.get::<_, String>(20)?, ShowAs::parse)?,
         },
     })
 }
@@ -86,7 +90,7 @@ fn task(row: &Row<'_>) -> rusqlite::Result<Task> {
 const EVENT_COLUMNS: &str =
     "e.id, e.source_id, e.provider_id, e.title, e.description, e.location, e.all_day,
     e.start_utc, e.end_utc, e.start_date, e.end_date, e.time_zone, e.status, e.my_response,
-    e.is_organizer, e.attendee_count, e.series_id, e.link, e.updated_at";
+    e.is_organizer, e.attendee_count, e.series_id, e.link, e.updated_at, e.kind, e.show_as";
 
 const TASK_COLUMNS: &str =
     "t.id, t.source_id, t.provider_id, t.content, t.description, t.section, t.labels,
