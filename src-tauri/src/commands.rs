@@ -197,3 +197,10 @@ pub async fn pick_folder<R: Runtime>(
 pub async fn review_history(state: State<'_, AppState>) -> IpcResult<ReviewHistory> {
     state.history()
 }
+
+/// Opens an item's link at its provider in the browser; only http(s) links
+/// are opened, anything else is refused with `invalid_link`.
+#[tauri::command]
+pub async fn open_link<R: Runtime>(app: AppHandle<R>, url: String) -> IpcResult<()> {
+    crate::links::open(&app, &url)
+}

@@ -6,6 +6,7 @@
 //! progress to the window, [`reminder`] shows the weekly reminder,
 //! [`accounts`] connects and disconnects accounts (the system browser opened
 //! with the opener plugin from Rust) and turns the first run's demo on and off,
+//! [`links`] opens an item at its provider (http and https links only),
 //! [`commands`] are thin calls into `vica-core` and `vica-sync` (with the
 //! clipboard, dialog and notification plugins used from Rust only),
 //! [`export`] shapes export results for the window, and [`error`] is the one
@@ -16,6 +17,7 @@ pub mod accounts;
 pub mod commands;
 pub mod error;
 pub mod export;
+pub mod links;
 pub mod reminder;
 pub mod state;
 pub mod sync;
@@ -56,6 +58,7 @@ pub fn app<R: Runtime>(builder: Builder<R>, state: state::AppState) -> Builder<R
             commands::export_to_vault,
             commands::pick_folder,
             commands::review_history,
+            commands::open_link,
             accounts::list_accounts,
             accounts::choose_demo,
             accounts::leave_demo,
