@@ -27,7 +27,30 @@ pub enum Error {
 
     /// Any other SQLite failure.
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+
+    /// The disk (or the file system) holding the database is full. The
+    /// write was rolled back; everything stored before is intact.
+    #[error(
+        "the disk holding Vica's database is full: the change was not saved and nothing stored before was lost; \
+         free some disk space and try again"
+    )]
+    DiskFull,
+
+    /// The database cannot be written: its folder, its file or the whole file
+    /// system is read-only.
+    #[error(
+        "Vica's database cannot be written (the data folder or its disk is read-only): nothing was changed; \
+         make the data folder writable, or point VICA_DATA_DIR (or --data-dir) at a writable folder"
+    )]
+    ReadOnly,
+
+    /// Another program kept the database locked for longer than Vica waits.
+    #[error(
+        "Vica's database is locked by another program (perhaps a second Vica, or a tool that opened the file) \
+         for more than {seconds} seconds: nothing was changed; close that program and try again"
+    )]
+    Busy { seconds: u64 },
 
     /// A week key that is not of the form `2026-W47`.
     #[error(
@@ -63,6 +86,22 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl From<rusqlite::Error> for Error {
+    /// Names the failures a user can do something about (a full disk, a
+    /// read-only folder, a lock held by another program); the rest stay [`Error::Sqlite`].
+    fn from(e: rusqlite::Error) -> Error {
+        use rusqlite::ErrorCode as C;
+        match e.sqlite_error_code() {
+            Some(C::DiskFull) => Error::DiskFull,
+            Some(C::ReadOnly) => Error::ReadOnly,
+            Some(C::DatabaseBusy | C::DatabaseLocked) => Error::Busy {
+                seconds: crate::store::BUSY_TIMEOUT.as_secs(),
+            },
+            _ => Error::Sqlite(e),
+        }
+    }
 }
 
 /// The core's result type.

@@ -52,7 +52,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
 });
 
 /// How long a writer waits for another connection's lock before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The schema version this build writes: the number of embedded migrations.
 pub fn schema_version() -> i64 {
@@ -73,7 +73,19 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    ///
+    /// A database (or a folder for a new one) that cannot be written gives
+    /// [`Error::ReadOnly`], before anything is changed.
     pub fn open(path: &Path) -> Result<Store> {
+        Self::open_writable(path).map_err(|e| match e {
+            Error::DatabaseUnreadable { .. } | Error::Migration { .. } if !writable(path) => {
+                Error::ReadOnly
+            }
+            e => e,
+        })
+    }
+
+    fn open_writable(path: &Path) -> Result<Store> {
         let unreadable = |e: &dyn std::fmt::Display| Error::DatabaseUnreadable {
             path: path.to_path_buf(),
             reason: e.to_string(),
@@ -168,6 +180,20 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
+}
+
+/// Whether the database file (or, for a new one, its folder) can be written.
+/// Asks the file system rather than the permission bits, which do not stop
+/// root and say nothing about a read-only mount.
+fn writable(path: &Path) -> bool {
+    if path.exists() {
+        return std::fs::OpenOptions::new().append(true).open(path).is_ok();
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    tempfile::NamedTempFile::new_in(dir).is_ok()
 }
 
 #[cfg(test)]
