@@ -9,10 +9,12 @@
 //! [`links`] opens an item at its provider (http and https links only),
 //! [`commands`] are thin calls into `vica-core` and `vica-sync` (with the
 //! clipboard, dialog and notification plugins used from Rust only),
-//! [`export`] shapes export results for the window, and [`error`] is the one
+//! [`export`] shapes export results for the window, [`about`] is the About
+//! panel (version, data folder, bundled licenses), and [`error`] is the one
 //! error type that crosses the IPC boundary. It is the only crate that
 //! depends on Tauri.
 
+pub mod about;
 pub mod accounts;
 pub mod commands;
 pub mod error;
@@ -22,12 +24,19 @@ pub mod reminder;
 pub mod state;
 pub mod sync;
 
-use tauri::{Builder, Runtime, Wry};
+use tauri::{AppHandle, Builder, Manager, Runtime, Wry};
 
 /// Registers Vica's state and commands on a builder. [`run`] passes the real
 /// one; a test can pass `tauri::test::mock_builder()` (tauri's `test` feature).
 pub fn app<R: Runtime>(builder: Builder<R>, state: state::AppState) -> Builder<R> {
     builder
+        // First, so a second launch only hands over to the running app (which
+        // comes to the front) and exits before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            show_main_window(app);
+        }))
+        // Restores the window's size and position, saves them on exit.
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         // Used from Rust only: the webview has no permission for any of them.
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
@@ -66,8 +75,20 @@ pub fn app<R: Runtime>(builder: Builder<R>, state: state::AppState) -> Builder<R
             accounts::cancel_connect,
             accounts::connect_todoist_token,
             accounts::disconnect_account,
-            accounts::open_setup_guide
+            accounts::open_setup_guide,
+            about::about,
+            about::open_data_dir
         ])
+}
+
+/// Brings the main window to the front (a second launch asked for it).
+fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(window) = app.get_webview_window("main") {
+        // Best effort: a window manager may refuse focus; the launch itself is done.
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
 }
 
 /// Opens the store and runs the app until its last window closes.
