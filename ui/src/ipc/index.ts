@@ -5,6 +5,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { getCurrentWindow } from "@tauri-apps/api/window";
 import type {
+  About,
   AppInfo,
   CopyResult,
   ExportResult,
@@ -119,6 +120,16 @@ export function pickFolder(start: string | null): Promise<string | null> {
 /** The last weeks up to this one, which have a reflection, and the streak. */
 export function reviewHistory(): Promise<ReviewHistory> {
   return call<ReviewHistory>("review_history");
+}
+
+/** The app's version, identity, data folder and the licenses of what it bundles. */
+export function about(): Promise<About> {
+  return call<About>("about");
+}
+
+/** Opens the data folder in the system's file manager. */
+export function openDataDir(): Promise<void> {
+  return call<void>("open_data_dir");
 }
 
 /**

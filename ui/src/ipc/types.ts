@@ -287,3 +287,32 @@ export interface IpcError {
   code: ErrorCode | string;
   message: string;
 }
+
+/** `vica_app::about::Package`: one third-party package bundled in the app. */
+export interface BundledPackage {
+  name: string;
+  version: string;
+  /** SPDX expression, e.g. "MIT OR Apache-2.0". */
+  license: string;
+  /** A Rust crate in the binary or an npm package in the UI. */
+  source: "crate" | "npm";
+}
+
+/** `vica_app::about::LicenseGroup`: the packages that share one license. */
+export interface LicenseGroup {
+  license: string;
+  packages: BundledPackage[];
+}
+
+/** `vica_app::about::About`: what the About panel shows. */
+export interface About {
+  name: string;
+  version: string;
+  identifier: string;
+  homepage: string | null;
+  copyright: string | null;
+  license: string | null;
+  data_dir: string | null;
+  /** Largest group first. */
+  licenses: LicenseGroup[];
+}
