@@ -14,6 +14,8 @@
 //! - [`oauth`] is a fake OAuth 2.0 authorization server (authorize with
 //!   PKCE, token with rotation, revocation, userinfo) standing in for
 //!   Google's, Microsoft's and Todoist's.
+//! - [`hostile`] is a shared list of 50 hostile strings (markup, script,
+//!   links, markers, Unicode tricks, huge texts) for tests and benchmarks.
 //! - [`http`] holds what every fake server shares: its lifecycle, injected
 //!   faults, added latency and the request log.
 //!
@@ -22,6 +24,7 @@
 pub mod demo;
 pub mod google;
 pub mod graph;
+pub mod hostile;
 pub mod http;
 pub mod oauth;
 pub mod todoist;
