@@ -404,6 +404,13 @@ fn malformed(detail: &str) -> SyncError {
     }
 }
 
+/// Reads one `events.list` response body as a sync would, without a request
+/// (for fuzzing and tests). A body that is not JSON gives [`SyncError::Malformed`].
+pub fn parse_events_json(body: &[u8]) -> Result<Fetched> {
+    let body: Value = serde_json::from_slice(body).map_err(|e| malformed(&e.to_string()))?;
+    parse_events_page(&body, None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

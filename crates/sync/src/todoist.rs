@@ -557,6 +557,22 @@ fn malformed(detail: &str) -> SyncError {
     }
 }
 
+/// Reads one page of completed tasks (`tasks/completed/by_completion_date`)
+/// for `project` as a sync would, without a request (for fuzzing and tests).
+/// A body that is not JSON gives [`SyncError::Malformed`].
+pub fn parse_completed_json(body: &[u8], project: &str) -> Result<Fetched> {
+    let body: Value = serde_json::from_slice(body).map_err(|e| malformed(&e.to_string()))?;
+    let items = results(&body, "items")?;
+    map_page(
+        items,
+        project,
+        &HashMap::new(),
+        Phase::Completed,
+        None,
+        Next::Done(String::new()),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
