@@ -11,6 +11,8 @@
 //! - [`todoist`] is a stateful fake of Todoist's API v1: projects, sections,
 //!   active tasks and completed tasks by completion date, cursor paging and
 //!   Todoist's errors.
+//! - [`ics`] serves ICS feeds by name with `ETag`/`Last-Modified` and
+//!   `304 Not Modified`, redirect chains and loops.
 //! - [`oauth`] is a fake OAuth 2.0 authorization server (authorize with
 //!   PKCE, token with rotation, revocation, userinfo) standing in for
 //!   Google's, Microsoft's and Todoist's.
@@ -26,5 +28,6 @@ pub mod google;
 pub mod graph;
 pub mod hostile;
 pub mod http;
+pub mod ics;
 pub mod oauth;
 pub mod todoist;

@@ -163,6 +163,19 @@ async fn save_account(
     }
 }
 
+/// Connects an ICS calendar: `location` is the path of an `.ics` file or of
+/// a folder of them, or an `https://` / `webcal://` address. Nothing is
+/// fetched here (the first sync reads it); the location is checked (a path
+/// must exist, an address must be https) and becomes the account's label. An
+/// ICS account has no token, so nothing goes to the keychain. Adding the
+/// same location again returns the existing account.
+pub fn connect_ics(store: &Store, location: &str) -> Result<Account> {
+    let location = crate::ics::Location::parse(location)?;
+    let account = store.add_account(Provider::Ics, &location.label(), None, false)?;
+    store.set_account_status(account.id, AccountStatus::Ok)?;
+    Ok(store.account(account.id)?)
+}
+
 /// What to do with an account's cached events and tasks when disconnecting it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CachedData {
@@ -411,6 +424,10 @@ pub fn provider_for(
     config: &OAuthConfig,
     secrets: Arc<dyn SecretStore>,
 ) -> Result<Arc<dyn crate::provider::Provider>> {
+    if account.provider == Provider::Ics {
+        // No token: the account's label is the calendar's location.
+        return ics_provider(account);
+    }
     let tokens = token_source(account, config, secrets)?;
     let base = |default: &str| {
         std::env::var(api_base_env(account.provider))
@@ -431,13 +448,20 @@ pub fn provider_for(
             crate::todoist::TodoistConfig::new(&base(crate::todoist::DEFAULT_BASE_URL))?,
             tokens,
         )?),
-        Provider::Ics => {
-            return Err(SyncError::NotConfigured {
-                provider: "ICS calendar",
-                detail: "ICS calendars are not supported yet".into(),
-            });
-        }
+        Provider::Ics => return ics_provider(account),
     })
+}
+
+/// The client of an ICS account, whose label is its location. Floating
+/// times (without `X-WR-TIMEZONE`) are read in the system's zone.
+fn ics_provider(account: &Account) -> Result<Arc<dyn crate::provider::Provider>> {
+    let location = crate::ics::Location::from_label(&account.label)?;
+    let zone = vica_core::settings::system_zone().unwrap_or(chrono_tz::Tz::UTC);
+    Ok(Arc::new(crate::ics::Ics::new(
+        location,
+        zone,
+        crate::ics::IcsConfig::default(),
+    )?))
 }
 
 #[cfg(test)]

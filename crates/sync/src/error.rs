@@ -65,6 +65,10 @@ pub enum SyncError {
         detail: String,
     },
 
+    /// An ICS calendar's location or contents cannot be used.
+    #[error("ICS calendar: {0}")]
+    Ics(#[from] crate::ics::IcsError),
+
     /// The local store failed.
     #[error(transparent)]
     Store(#[from] vica_core::Error),

@@ -6,6 +6,8 @@
 //! - [`google`] is Google Calendar API v3.
 //! - [`outlook`] is Microsoft Outlook through Microsoft Graph v1.0 (calendar view delta).
 //! - [`todoist`] is Todoist's unified API v1 (projects, completed and open tasks).
+//! - [`ics`] reads ICS calendars: a file, a folder of `.ics` files, or a
+//!   subscription address, recurrences expanded into the sync window.
 //! - [`http`] sends requests with retries, backoff, `Retry-After` and one
 //!   token refresh on 401.
 //! - [`oauth`] is OAuth 2.0 for a desktop app: PKCE, the loopback redirect,
@@ -22,6 +24,7 @@ pub mod engine;
 pub mod error;
 pub mod google;
 pub mod http;
+pub mod ics;
 pub mod oauth;
 pub mod outlook;
 pub mod provider;
