@@ -3,6 +3,7 @@
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use crate::categories::TimeRules;
 use crate::{Error, Result};
 
 /// The day a week starts on.
@@ -48,6 +49,8 @@ pub struct Settings {
     pub vault_pattern: String,
     /// A weekly reminder to do the review; off when `None`.
     pub reminder: Option<Reminder>,
+    /// Which events count as time spent, and as what.
+    pub time_rules: TimeRules,
 }
 
 /// When to remind the user of the weekly review.
@@ -88,6 +91,7 @@ impl Default for Settings {
             vault_dir: None,
             vault_pattern: crate::export::DEFAULT_PATTERN.to_owned(),
             reminder: None,
+            time_rules: TimeRules::default(),
         }
     }
 }
@@ -107,6 +111,7 @@ impl Settings {
         if let Some(r) = &self.reminder {
             r.parse()?;
         }
+        self.time_rules.validate()?;
         if self.vault_pattern.trim().is_empty() {
             return Err(Error::InvalidSetting {
                 key: "vault_pattern".into(),

@@ -17,8 +17,9 @@ use chrono::{
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use crate::categories::{Annotation, Category, CategoryTotals, NotCounted, Rules, split_minutes};
 use crate::insights::{Insights, WorkingHours};
-use crate::model::{Event, EventTime, Reflection, Response, Source, Task};
+use crate::model::{Event, EventKind, EventTime, Reflection, Response, ShowAs, Source, Task};
 use crate::settings::{Settings, WeekStart};
 use crate::store::Store;
 use crate::{Error, Result};
@@ -158,6 +159,9 @@ pub struct Day {
     pub tasks: Vec<TaskItem>,
     /// Minutes in counted events on this day, overlaps merged.
     pub event_minutes: i64,
+    /// This day's counted minutes by category (they add up to `event_minutes`);
+    /// `out_of_office_days` is 1 on a day with an out-of-office entry.
+    pub categories: CategoryTotals,
 }
 
 /// An event as the review shows it on one day.
@@ -188,6 +192,18 @@ pub struct EventItem {
     pub attendees: u32,
     pub declined: bool,
     pub link: Option<String>,
+    /// Its category under the rules; `None` for annotations and excluded events.
+    pub category: Option<Category>,
+    /// Whether its time counts in the totals.
+    pub counted: bool,
+    /// Why it does not count, when it does not.
+    pub not_counted: Option<NotCounted>,
+    /// Out of office, working location or birthday: a day note, never hours.
+    pub annotation: Option<Annotation>,
+    pub kind: EventKind,
+    pub show_as: ShowAs,
+    /// The recurring series it belongs to (for "count this series as …").
+    pub series_id: Option<String>,
 }
 
 /// A task as the review shows it.
@@ -221,6 +237,8 @@ pub struct Totals {
     pub per_project: Vec<ProjectTotal>,
     /// The day with the most event minutes, if any event counted.
     pub busiest_day: Option<NaiveDate>,
+    /// Counted minutes by category (adding up to `event_minutes`) and out-of-office days.
+    pub categories: CategoryTotals,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -246,6 +264,7 @@ pub struct Change {
     pub event_minutes: i64,
     pub event_count: i64,
     pub tasks_completed: i64,
+    pub categories: CategoryTotals,
 }
 
 impl Week {
@@ -254,10 +273,15 @@ impl Week {
         let tz = settings.zone();
         let sources: BTreeMap<i64, Source> =
             store.sources()?.into_iter().map(|s| (s.id, s)).collect();
+        let series = store.series_choices()?;
+        let rules = Rules {
+            rules: &settings.time_rules,
+            series: &series,
+        };
         let layout = Layout::new(key, settings.week_start, tz);
-        let this = layout.fill(store, &sources, settings.show_declined)?;
+        let this = layout.fill(store, &sources, &rules, settings.show_declined)?;
         let prev_layout = Layout::new(key.previous(), settings.week_start, tz);
-        let previous = prev_layout.fill(store, &sources, false)?.totals;
+        let previous = prev_layout.fill(store, &sources, &rules, false)?.totals;
         let next_first = layout.days[6] + Duration::days(1);
         let next_week_tasks = store
             .open_tasks_due_between(next_first, next_first + Duration::days(7))?
@@ -270,6 +294,7 @@ impl Week {
             event_count: i64::from(this.totals.event_count) - i64::from(previous.event_count),
             tasks_completed: i64::from(this.totals.tasks_completed)
                 - i64::from(previous.tasks_completed),
+            categories: this.totals.categories.minus(&previous.categories),
         };
         Ok(Week {
             key,
@@ -332,12 +357,13 @@ impl Layout {
         &self,
         store: &Store,
         sources: &BTreeMap<i64, Source>,
+        rules: &Rules<'_>,
         show_declined: bool,
     ) -> Result<Filled> {
         let (week_start, week_end) = (self.bounds[0], self.bounds[7]);
         let events = store.events_overlapping(week_start, week_end)?;
         let tasks = store.tasks_completed_between(week_start, week_end)?;
-        Ok(self.assemble(&events, &tasks, sources, show_declined))
+        Ok(self.assemble(&events, &tasks, sources, rules, show_declined))
     }
 
     fn assemble(
@@ -345,6 +371,7 @@ impl Layout {
         events: &[Event],
         tasks: &[Task],
         sources: &BTreeMap<i64, Source>,
+        rules: &Rules<'_>,
         show_declined: bool,
     ) -> Filled {
         let tz = self.tz;
@@ -358,9 +385,13 @@ impl Layout {
                 events: Vec::new(),
                 tasks: Vec::new(),
                 event_minutes: 0,
+                categories: CategoryTotals::default(),
             })
             .collect();
         let mut counted: Vec<(i64, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+        // Counted time by category, and out-of-office spans (never hours).
+        let mut by_category: Vec<(Category, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+        let mut away = [false; 7];
         let mut timed_ids = BTreeSet::new();
         let mut all_day_ids = BTreeSet::new();
         let mut per_source_count: BTreeMap<i64, u32> = BTreeMap::new();
@@ -370,16 +401,18 @@ impl Layout {
             if declined && !show_declined {
                 continue;
             }
+            let verdict = rules.classify(event, sources.get(&event.source_id));
+            let is_away = verdict.annotation == Some(Annotation::OutOfOffice);
+            let item = |day| event_item(event, sources, tz, day, declined, &verdict);
             match event.record.time {
                 EventTime::AllDay { start, end } => {
                     // A zero-length all-day event still belongs to its start date.
                     let end = end.max(start + Duration::days(1));
                     for (i, day) in self.days.iter().enumerate() {
                         if *day >= start && *day < end {
-                            days[i]
-                                .all_day
-                                .push(event_item(event, sources, tz, None, declined));
+                            days[i].all_day.push(item(None));
                             all_day_ids.insert(event.id);
+                            away[i] |= is_away;
                         }
                     }
                 }
@@ -394,19 +427,17 @@ impl Layout {
                         };
                         if overlaps {
                             on_any_day = true;
-                            day.events.push(event_item(
-                                event,
-                                sources,
-                                tz,
-                                Some((ds, de)),
-                                declined,
-                            ));
+                            day.events.push(item(Some((ds, de))));
+                            away[i] |= is_away;
                         }
                     }
-                    if on_any_day && !declined {
+                    if on_any_day && verdict.counted {
                         timed_ids.insert(event.id);
                         *per_source_count.entry(event.source_id).or_default() += 1;
                         counted.push((event.source_id, start, end));
+                        if let Some(c) = verdict.category {
+                            by_category.push((c, start, end));
+                        }
                     }
                 }
             }
@@ -428,6 +459,8 @@ impl Layout {
                 self.bounds[i],
                 self.bounds[i + 1],
             );
+            day.categories = split_minutes(&by_category, self.bounds[i], self.bounds[i + 1]);
+            day.categories.out_of_office_days = i64::from(away[i]);
         }
 
         let mut per_project: BTreeMap<i64, u32> = BTreeMap::new();
@@ -503,6 +536,10 @@ impl Layout {
             per_source,
             per_project,
             busiest_day,
+            categories: CategoryTotals {
+                out_of_office_days: away.iter().filter(|a| **a).count() as i64,
+                ..split_minutes(&by_category, week_start, week_end)
+            },
         };
         let insights = Insights::compute(
             &counted,
@@ -568,6 +605,7 @@ fn event_item(
     tz: Tz,
     day: Option<(DateTime<Utc>, DateTime<Utc>)>,
     declined: bool,
+    verdict: &crate::categories::Verdict,
 ) -> EventItem {
     let source = sources.get(&event.source_id);
     let r = &event.record;
@@ -626,6 +664,13 @@ fn event_item(
         attendees: r.attendee_count,
         declined,
         link: r.link.clone(),
+        category: verdict.category,
+        counted: verdict.counted,
+        not_counted: verdict.not_counted,
+        annotation: verdict.annotation,
+        kind: r.kind,
+        show_as: r.show_as,
+        series_id: r.series_id.clone(),
     }
 }
 

@@ -236,13 +236,21 @@ fn assert_structure(md: &str, week: &Week) {
         week.next_week_tasks.len()
     );
     let summary = o.items.get("Summary").unwrap();
+    let c = (&week.totals.categories, &week.previous.categories);
+    let categories = vica_core::categories::Category::ALL
+        .into_iter()
+        .filter(|k| c.0.minutes(*k) != 0 || c.1.minutes(*k) != 0)
+        .count();
+    let away = c.0.out_of_office_days != 0 || c.1.out_of_office_days != 0;
     assert_eq!(
         summary.len(),
         3 + usize::from(week.totals.busiest_day.is_some())
+            + usize::from(categories > 0)
+            + usize::from(away)
     );
     assert_eq!(
         o.items.get("Summary (nested)").map_or(0, Vec::len),
-        week.totals.per_source.len() + week.totals.per_project.len()
+        week.totals.per_source.len() + week.totals.per_project.len() + categories
     );
 }
 

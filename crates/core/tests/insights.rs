@@ -44,7 +44,7 @@ fn busy_on(week: &Week, date: NaiveDate) -> Vec<(NaiveTime, NaiveTime)> {
     let day = week.days.iter().find(|d| d.date == date).unwrap();
     day.events
         .iter()
-        .filter(|e| !e.declined)
+        .filter(|e| e.counted)
         .map(|e| {
             let start = clock(e.start_time.as_deref().unwrap());
             let end = match e.end_time.as_deref().unwrap() {

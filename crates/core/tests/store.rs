@@ -400,6 +400,16 @@ fn settings_round_trip_and_invalid_values_are_refused() {
             weekday: "friday".into(),
             time: "16:30".into(),
         }),
+        time_rules: vica_core::categories::TimeRules {
+            count_tentative: false,
+            count_unanswered: false,
+            solo_is_focus: false,
+            personal_sources: vec![3, 5],
+            title_rules: vec![vica_core::categories::TitleRule {
+                pattern: "Lunch".into(),
+                assign: vica_core::categories::Assignment::Excluded,
+            }],
+        },
     };
     store.save_settings(&settings).unwrap();
     assert_eq!(store.settings().unwrap(), settings);

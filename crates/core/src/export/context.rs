@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::escape::{block, color, inline, link, tag, yaml_str};
 use super::{duration, signed, signed_duration};
+use crate::categories::{Annotation, Category};
 use crate::model::Reflection;
 use crate::week::{EventItem, TaskItem, Week};
 
@@ -33,6 +34,12 @@ pub struct Context {
     pub sources: Vec<SourceView>,
     /// Task projects with completed tasks, most tasks first.
     pub projects: Vec<ProjectView>,
+    /// Counted time by category (meetings, focus, personal, other), in that
+    /// order, with the change against last week; categories with no time in
+    /// either week are left out.
+    pub categories: Vec<CategoryView>,
+    /// Days with an out-of-office entry, and the change against last week.
+    pub out_of_office: OutOfOfficeView,
     /// The seven local days.
     pub days: Vec<DayView>,
     pub reflection: ReflectionView,
@@ -89,6 +96,29 @@ pub struct ChangeView {
     pub event_count_text: String,
     pub tasks_completed: i64,
     pub tasks_completed_text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryView {
+    /// `meetings`, `focus`, `personal`, `other`.
+    pub key: &'static str,
+    /// `Meetings`.
+    pub name: &'static str,
+    pub minutes: i64,
+    /// `6 h 30 min`.
+    pub time: String,
+    pub hours: f64,
+    pub change_minutes: i64,
+    /// `+1 h`, `−30 min`, `±0`.
+    pub change_time: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutOfOfficeView {
+    pub days: i64,
+    pub change: i64,
+    /// `+1`, `−1`, `±0`.
+    pub change_text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -158,6 +188,12 @@ pub struct EventView {
     pub continued: bool,
     pub continues: bool,
     pub declined: bool,
+    /// `meetings`, `focus`, `personal`, `other`; absent for day notes and excluded events.
+    pub category: Option<&'static str>,
+    /// Whether its time counts in the totals.
+    pub counted: bool,
+    /// `out_of_office`, `working_location` or `birthday`: a day note, never hours.
+    pub annotation: Option<&'static str>,
     pub recurring: bool,
     /// `accepted`, `declined`, `tentative`, `needs_action`.
     pub response: Option<&'static str>,
@@ -326,6 +362,24 @@ impl Context {
                     },
                 })
                 .collect(),
+            categories: Category::ALL
+                .into_iter()
+                .filter(|k| t.categories.minutes(*k) != 0 || p.categories.minutes(*k) != 0)
+                .map(|k| CategoryView {
+                    key: k.as_str(),
+                    name: k.label(),
+                    minutes: t.categories.minutes(k),
+                    time: duration(t.categories.minutes(k)),
+                    hours: hours(t.categories.minutes(k)),
+                    change_minutes: c.categories.minutes(k),
+                    change_time: signed_duration(c.categories.minutes(k)),
+                })
+                .collect(),
+            out_of_office: OutOfOfficeView {
+                days: t.categories.out_of_office_days,
+                change: c.categories.out_of_office_days,
+                change_text: signed(c.categories.out_of_office_days),
+            },
             days: week
                 .days
                 .iter()
@@ -372,6 +426,13 @@ fn event_view(e: &EventItem) -> EventView {
         continued: e.continued,
         continues: e.continues,
         declined: e.declined,
+        category: e.category.map(|c| c.as_str()),
+        counted: e.counted,
+        annotation: e.annotation.map(|a| match a {
+            Annotation::OutOfOffice => "out_of_office",
+            Annotation::WorkingLocation => "working_location",
+            Annotation::Birthday => "birthday",
+        }),
         recurring: e.recurring,
         response: e.response.map(|r| r.as_str()),
         is_organizer: e.is_organizer,
@@ -442,6 +503,19 @@ fn front_matter(week: &Week) -> String {
     let _ = writeln!(out, "time_zone: {}", yaml_str(&week.time_zone));
     let _ = writeln!(out, "event_hours: {}", hours(t.event_minutes));
     let _ = writeln!(out, "events: {}", t.event_count);
+    for k in Category::ALL {
+        let _ = writeln!(
+            out,
+            "{}_hours: {}",
+            k.as_str(),
+            hours(t.categories.minutes(k))
+        );
+    }
+    let _ = writeln!(
+        out,
+        "out_of_office_days: {}",
+        t.categories.out_of_office_days
+    );
     let _ = writeln!(out, "tasks_completed: {}", t.tasks_completed);
     let _ = writeln!(out, "reflection: {}", !week.reflection.is_empty());
     let _ = writeln!(out, "sources: [{}]", sources.join(", "));

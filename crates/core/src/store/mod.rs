@@ -7,9 +7,11 @@
 //!
 //! The submodules group queries by entity: [`accounts`], [`sources`],
 //! [`sync`] (the page-and-cursor write path every provider uses), [`week`]
-//! (the week view's reads), [`reviews`] and [`settings`].
+//! (the week view's reads), [`reviews`], [`settings`] and [`categories`]
+//! (the user's per-series category choices).
 
 mod accounts;
+mod categories;
 mod convert;
 mod reviews;
 mod settings;
