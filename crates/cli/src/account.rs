@@ -24,10 +24,17 @@ pub enum AccountCommand {
     /// Vica prints the sign-in address and opens it in your browser, then
     /// waits for the provider to send the browser back to Vica (on
     /// 127.0.0.1). The account's tokens are kept in the OS keychain.
+    ///
+    /// An ICS calendar needs no sign-in: `vica account add ics PATH|URL`
+    /// with an .ics file, a folder of .ics files, or an https:// or
+    /// webcal:// subscription address.
     Add {
-        /// google, microsoft or todoist
+        /// google, microsoft, todoist or ics
         #[arg(value_enum)]
         provider: ProviderArg,
+        /// ics only: the .ics file or folder, or the https:// / webcal:// address
+        #[arg(value_name = "PATH|URL")]
+        location: Option<String>,
         /// Todoist only: use a personal API token instead of signing in
         /// (read from standard input, or asked for without echo)
         #[arg(long)]
@@ -64,6 +71,7 @@ pub enum ProviderArg {
     Google,
     Microsoft,
     Todoist,
+    Ics,
 }
 
 impl From<ProviderArg> for Provider {
@@ -72,6 +80,7 @@ impl From<ProviderArg> for Provider {
             ProviderArg::Google => Provider::Google,
             ProviderArg::Microsoft => Provider::Microsoft,
             ProviderArg::Todoist => Provider::Todoist,
+            ProviderArg::Ics => Provider::Ics,
         }
     }
 }
@@ -86,11 +95,22 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 pub fn run(store: Store, command: AccountCommand) -> Result<()> {
     match command {
         AccountCommand::Add {
+            provider: ProviderArg::Ics,
+            location,
+            ..
+        } => add_ics(&store, location.as_deref()),
+        AccountCommand::Add {
             provider,
+            location,
             token,
             no_browser,
             timeout,
-        } => add(store, provider.into(), token, no_browser, timeout),
+        } => {
+            if location.is_some() {
+                bail!("a path or address is only for `vica account add ics`");
+            }
+            add(store, provider.into(), token, no_browser, timeout)
+        }
         AccountCommand::List { json } => list(&store, json),
         AccountCommand::Remove {
             account,
@@ -98,6 +118,21 @@ pub fn run(store: Store, command: AccountCommand) -> Result<()> {
             delete_data,
         } => remove(store, &account, keep_data, delete_data),
     }
+}
+
+/// `vica account add ics PATH|URL`: no sign-in, nothing in the keychain.
+fn add_ics(store: &Store, location: Option<&str>) -> Result<()> {
+    let Some(location) = location else {
+        bail!(
+            "give the calendar: `vica account add ics PATH|URL` (an .ics file, a folder of .ics files, or an https:// or webcal:// address)"
+        );
+    };
+    let account = accounts::connect_ics(store, location)?;
+    println!(
+        "Connected ICS calendar {} (id {}). Run `vica sync` to fetch it.",
+        account.label, account.id
+    );
+    Ok(())
 }
 
 fn add(
@@ -220,7 +255,7 @@ fn list(store: &Store, json: bool) -> Result<()> {
         return Ok(());
     }
     if accounts.is_empty() {
-        println!("No accounts. Connect one with `vica account add google|microsoft|todoist`.");
+        println!("No accounts. Connect one with `vica account add google|microsoft|todoist|ics`.");
         return Ok(());
     }
     let width = accounts
