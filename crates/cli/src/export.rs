@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use vica_core::Store;
 use vica_core::export::{
-    Exported, ReviewHistory, Template, TemplateError, Vault, WriteOutcome, render, write_note,
+    Exported, ReviewHistory, Template, TemplateError, Vault, WriteOutcome, render, rows, write_note,
 };
 use vica_core::week::WeekKey;
 
@@ -22,9 +22,24 @@ pub struct ExportArgs {
     pub pattern: String,
     pub template: Option<PathBuf>,
     pub force: bool,
+    pub format: Format,
+}
+
+/// What `vica export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A Markdown note per week.
+    Md,
+    /// One row per event and completed task, RFC 4180 CSV with a header.
+    Csv,
+    /// The same rows as a JSON document.
+    Json,
 }
 
 pub fn export(store: &Store, args: ExportArgs) -> Result<()> {
+    if args.format != Format::Md {
+        return export_rows(store, &args);
+    }
     let template = match &args.template {
         Some(path) => Template::from_file(path)?,
         None => match vica_core::paths::config_dir() {
@@ -101,6 +116,49 @@ pub fn export(store: &Store, args: ExportArgs) -> Result<()> {
             let outcome = write_note(path, &rendered.text, args.force)?;
             report(week.key, path, outcome);
             conflicts(usize::from(!outcome.written()))?;
+        }
+    }
+    Ok(())
+}
+
+/// `--format csv|json`: the rows of a week or a range, to a file or standard output.
+fn export_rows(store: &Store, args: &ExportArgs) -> Result<()> {
+    let settings = store.settings()?;
+    let current = WeekKey::current(settings.zone(), settings.week_start);
+    let (from, to) = match (&args.week, &args.from) {
+        (Some(w), _) => {
+            let w: WeekKey = w.parse()?;
+            (w, w)
+        }
+        (None, Some(from)) => (
+            from.parse()?,
+            match &args.to {
+                Some(to) => to.parse()?,
+                None => current,
+            },
+        ),
+        (None, None) => (current, current),
+    };
+    let rows = rows::rows(store, &settings, from..=to)?;
+    let text = match args.format {
+        Format::Csv => rows::to_csv(&rows)?,
+        _ => rows::to_json(&rows, from, to)? + "\n",
+    };
+    match &args.output {
+        None => print!("{text}"),
+        Some(path) if path.is_dir() => bail!(
+            "{} is a folder; CSV and JSON are written into one file: give -o FILE",
+            path.display()
+        ),
+        Some(path) => {
+            std::fs::write(path, &text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!(
+                "Wrote {} row{} ({from} to {to}) to {}",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" },
+                path.display()
+            );
         }
     }
     Ok(())

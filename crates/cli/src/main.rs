@@ -18,7 +18,7 @@ use vica_core::week::{Week, WeekKey};
 #[derive(Debug, Parser)]
 #[command(name = "vica", version, about, long_about = None, propagate_version = true)]
 #[command(
-    after_help = "Examples:\n  vica demo                      load the demo data set\n  vica week                      this week, day by day\n  vica week --week 2026-W47      another week\n  vica export --week 2026-W47 -o review.md\n  vica export --from 2026-W01 --to 2026-W47 -o ~/Notes/Reviews\n  vica history                   which weeks have a reflection, and the streak"
+    after_help = "Examples:\n  vica demo                      load the demo data set\n  vica week                      this week, day by day\n  vica week --week 2026-W47      another week\n  vica export --week 2026-W47 -o review.md\n  vica export --from 2026-W01 --to 2026-W47 -o ~/Notes/Reviews\n  vica export --format csv --from 2026-W40 --to 2026-W47 -o hours.csv\n  vica history                   which weeks have a reflection, and the streak"
 )]
 struct Cli {
     /// Where Vica keeps its database [default: the OS's per-user data dir]
@@ -77,6 +77,11 @@ enum Command {
         /// Overwrite notes that were changed outside Vica's markers
         #[arg(long)]
         force: bool,
+        /// md: a Markdown note per week; csv or json: one row per event and
+        /// completed task over the weeks (--week, or --from/--to), to -o FILE
+        /// or standard output (columns in docs/export-formats.md)
+        #[arg(long, value_enum, default_value_t = export::Format::Md)]
+        format: export::Format,
     },
     /// List past weeks with whether a reflection was written, and the current streak.
     History {
@@ -140,6 +145,7 @@ fn run(cli: Cli) -> Result<()> {
             pattern,
             template,
             force,
+            format,
         } => export::export(
             &store,
             export::ExportArgs {
@@ -150,6 +156,7 @@ fn run(cli: Cli) -> Result<()> {
                 pattern,
                 template,
                 force,
+                format,
             },
         )?,
         Command::History { weeks, json } => export::history(&store, weeks, json)?,

@@ -14,11 +14,14 @@
 //! - [`escape`]: provider text is data; [`inline`] makes it safe in a line of
 //!   Markdown, so a hostile title can never change the document's structure.
 //! - [`history`]: past weeks with whether a reflection was written, and the streak.
+//! - [`rows`]: one row per event occurrence and completed task over a range
+//!   of weeks, as CSV (formula injection defused) or JSON.
 
 pub mod context;
 pub mod escape;
 pub mod history;
 pub mod note;
+pub mod rows;
 pub mod template;
 pub mod vault;
 
@@ -56,6 +59,10 @@ pub enum ExportError {
         #[source]
         source: std::io::Error,
     },
+
+    /// Writing rows as CSV or JSON failed.
+    #[error("cannot write the rows: {0}")]
+    Rows(String),
 
     /// Loading a week failed.
     #[error(transparent)]
