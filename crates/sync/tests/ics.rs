@@ -387,6 +387,50 @@ fn what_is_not_a_calendar_is_an_error_not_an_empty_calendar() {
     assert!(empty.events.is_empty());
 }
 
+#[test]
+fn mangled_fixtures_never_panic_and_what_is_kept_is_valid() {
+    let mut rng = fastrand::Rng::with_seed(0x1c5);
+    let noise = b"\r\n;:,\"\\ T-Z0123456789PWDHMS";
+    for fixture in [GOOGLE, ICLOUD, OUTLOOK, FASTMAIL, BROKEN] {
+        for _ in 0..300 {
+            let mut bytes = fixture.to_vec();
+            for _ in 0..rng.usize(1..8) {
+                if bytes.is_empty() {
+                    break;
+                }
+                let i = rng.usize(..bytes.len());
+                match rng.u8(..4) {
+                    0 => bytes[i] = rng.u8(..),
+                    1 => {
+                        bytes.remove(i);
+                    }
+                    2 => {
+                        let j = rng.usize(i..bytes.len().min(i + 40));
+                        let chunk = bytes[i..j].to_vec();
+                        bytes.splice(i..i, chunk);
+                    }
+                    _ => bytes.insert(i, noise[rng.usize(..noise.len())]),
+                }
+            }
+            if let Ok(feed) = parse_feed(&bytes, chrono_tz::Europe::Berlin, autumn_2026()) {
+                for e in &feed.events {
+                    e.record.validate().unwrap();
+                }
+            }
+        }
+    }
+    // Extremes: the first and last representable dates, huge durations and counts.
+    let extremes = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART;VALUE=DATE:00000101\r\nDTEND;VALUE=DATE:99991231\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:b\r\nDTSTART:99991231T235959Z\r\nDURATION:P99999W99999W99999W99999D\r\nRRULE:FREQ=SECONDLY;COUNT=4294967295\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:c\r\nDTSTART:+2620000101T000000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let feed = parse_feed(extremes.as_bytes(), chrono_tz::UTC, autumn_2026()).unwrap();
+    assert_eq!(
+        feed.events
+            .iter()
+            .map(|e| e.record.provider_id.as_str())
+            .collect::<Vec<_>>(),
+        ["a"]
+    );
+}
+
 /// `n` single events, one an hour from `start`, each with `pad` bytes of description.
 fn generated(n: usize, start: DateTime<Utc>, pad: usize) -> String {
     let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Vica tests//EN\r\n");

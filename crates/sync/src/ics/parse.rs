@@ -29,6 +29,9 @@ use crate::provider::Window;
 /// window, say every minute, is cut here with a warning).
 const MAX_OCCURRENCES: u16 = 5000;
 
+/// The longest `DURATION` read (ten years); a longer one is treated as unreadable.
+const MAX_EVENT_DAYS: i64 = 3660;
+
 /// What a feed holds inside the window.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Feed {
@@ -580,6 +583,18 @@ fn occurrence_key(s: &Stamp) -> String {
 /// `20261102T100000` (seconds optional) or `20261102` (midnight) as a local time.
 pub(crate) fn local_date_time(v: &str) -> Option<NaiveDateTime> {
     let v = v.trim();
+    // Digits only (a `T` after the date), so years stay within 0000–9999.
+    let shape_ok = matches!(v.len(), 8 | 13 | 15)
+        && v.bytes().enumerate().all(|(i, b)| {
+            if i == 8 {
+                b == b'T'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shape_ok {
+        return None;
+    }
     if v.len() == 8 {
         return NaiveDate::parse_from_str(v, "%Y%m%d")
             .ok()
@@ -619,6 +634,9 @@ fn parse_duration(v: &str) -> Option<Duration> {
                     'S' => Duration::seconds(n),
                     _ => return None,
                 };
+                if total > Duration::days(MAX_EVENT_DAYS) {
+                    return None;
+                }
             }
         }
     }
