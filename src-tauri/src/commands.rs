@@ -6,13 +6,14 @@ use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_dialog::DialogExt;
+use vica_core::categories::Assignment;
 use vica_core::export::ReviewHistory;
 use vica_core::model::Reflection;
 use vica_core::settings::Settings;
 use vica_core::week::Week;
 
 use crate::error::{IpcError, IpcResult};
-use crate::export::{CopyResult, ExportResult};
+use crate::export::{CopyResult, ExportResult, RowsFormat, RowsResult};
 use crate::state::AppState;
 use crate::sync::SyncStatus;
 
@@ -164,6 +165,50 @@ pub async fn export_to_vault(
     force: bool,
 ) -> IpcResult<ExportResult> {
     state.export_to_vault(&week, force)
+}
+
+/// Asks where to save the week `week`'s rows as CSV or JSON (a native save
+/// dialog) and writes them there. `None` when the user cancels.
+#[tauri::command]
+pub async fn export_rows<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    week: String,
+    format: RowsFormat,
+) -> IpcResult<Option<RowsResult>> {
+    let ext = format.extension();
+    let mut dialog = app
+        .dialog()
+        .file()
+        .set_title("Save the week's events and tasks")
+        .set_file_name(format!("vica-{week}.{ext}"))
+        .add_filter(ext.to_uppercase(), &[ext]);
+    if let Some(window) = app.get_webview_window("main") {
+        dialog = dialog.set_parent(&window);
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    dialog.save_file(move |path| {
+        let _ = tx.send(path);
+    });
+    let Some(path) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    let path = path
+        .into_path()
+        .map_err(|err| IpcError::new("io", format!("cannot save there: {err}")))?;
+    state.export_rows(&week, format, &path).map(Some)
+}
+
+/// Counts the recurring series `series_id` of `source_id` as `choice`
+/// (a category or `excluded`), or by the rules again when `None`.
+#[tauri::command]
+pub async fn set_series_choice(
+    state: State<'_, AppState>,
+    source_id: i64,
+    series_id: String,
+    choice: Option<Assignment>,
+) -> IpcResult<()> {
+    state.set_series_choice(source_id, &series_id, choice)
 }
 
 /// A folder chosen in a native dialog (the vault), or `None` when cancelled.

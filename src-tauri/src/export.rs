@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use vica_core::export::{Conflict, Exported, TemplateError, WriteOutcome};
 use vica_core::week::WeekKey;
 
@@ -102,4 +102,33 @@ pub struct CopyResult {
     /// Characters copied.
     pub chars: usize,
     pub warning: Option<TemplateWarning>,
+}
+
+/// The row formats of "Export → CSV / JSON" (`docs/export-formats.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowsFormat {
+    Csv,
+    Json,
+}
+
+impl RowsFormat {
+    /// The file extension, also the save dialog's filter.
+    pub fn extension(self) -> &'static str {
+        match self {
+            RowsFormat::Csv => "csv",
+            RowsFormat::Json => "json",
+        }
+    }
+}
+
+/// A week's rows written to a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowsResult {
+    pub week: WeekKey,
+    pub format: RowsFormat,
+    /// The file's full path.
+    pub path: String,
+    /// Rows written (events and completed tasks).
+    pub rows: usize,
 }

@@ -65,6 +65,8 @@ pub fn app<R: Runtime>(builder: Builder<R>, state: state::AppState) -> Builder<R
             commands::export_save_as,
             commands::export_save_again,
             commands::export_to_vault,
+            commands::export_rows,
+            commands::set_series_choice,
             commands::pick_folder,
             commands::review_history,
             commands::open_link,

@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use vica_core::Store;
+use vica_core::categories::Assignment;
 use vica_core::export::{ReviewHistory, Template, Vault, render, write_note};
 use vica_core::model::Reflection;
 use vica_core::settings::Settings;
 use vica_core::week::{Week, WeekKey};
 
 use crate::error::{IpcError, IpcResult};
-use crate::export::ExportResult;
+use crate::export::{ExportResult, RowsFormat, RowsResult};
 use crate::sync::{SyncStatus, Syncer};
 
 /// How many weeks the History panel lists.
@@ -173,6 +174,40 @@ impl AppState {
         let (week, rendered) = self.markdown(Some(key))?;
         let outcome = write_note(path, &rendered.text, force)?;
         Ok(ExportResult::new(week.key, path, outcome, rendered.warning))
+    }
+
+    /// Writes the week `key`'s rows as CSV or JSON to `path` (replaced whole).
+    pub fn export_rows(&self, key: &str, format: RowsFormat, path: &Path) -> IpcResult<RowsResult> {
+        let week = key.parse::<WeekKey>()?;
+        let store = self.store()?;
+        let settings = store.settings()?;
+        let rows = vica_core::export::rows::rows(&store, &settings, week..=week)?;
+        let text = match format {
+            RowsFormat::Csv => vica_core::export::rows::to_csv(&rows)?,
+            RowsFormat::Json => vica_core::export::rows::to_json(&rows, week, week)?,
+        };
+        std::fs::write(path, text).map_err(|err| {
+            IpcError::new("io", format!("cannot write {}: {err}", path.display()))
+        })?;
+        Ok(RowsResult {
+            week,
+            format,
+            path: path.display().to_string(),
+            rows: rows.len(),
+        })
+    }
+
+    /// Sets how a recurring series counts ("count this as focus"); `None`
+    /// returns it to the rules.
+    pub fn set_series_choice(
+        &self,
+        source_id: i64,
+        series_id: &str,
+        choice: Option<Assignment>,
+    ) -> IpcResult<()> {
+        Ok(self
+            .store()?
+            .set_series_choice(source_id, series_id, choice)?)
     }
 
     /// Remembers the file chosen in "Save as…" for the week `key`.
