@@ -413,3 +413,95 @@ fn describe(location: &Location) -> (Option<String>, Option<String>) {
         Location::Url(_) => (None, None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default()
+    }
+
+    fn window(start: &str, end: &str) -> Window {
+        Window {
+            start: at(start),
+            end: at(end),
+        }
+    }
+
+    fn feed(events: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+        let mut s = String::from("BEGIN:VCALENDAR\r\n");
+        for (uid, start) in events {
+            s.push_str(&format!(
+                "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:{start}\r\nDURATION:PT1H\r\nSUMMARY:{uid}\r\nEND:VEVENT\r\n"
+            ));
+        }
+        s.push_str("END:VCALENDAR\r\n");
+        vec![(String::new(), s.into_bytes())]
+    }
+
+    fn cursor(w: Window) -> Cursor {
+        Cursor {
+            v: CURSOR_VERSION,
+            base: w,
+            base_at: w.start,
+            expanded: w,
+            validators: Validators::default(),
+            body: String::new(),
+            items: BTreeMap::new(),
+        }
+    }
+
+    fn sync(previous: Option<Cursor>, w: Window, events: &[(&str, &str)]) -> (Fetched, Cursor) {
+        let read = read_all(feed(events), chrono_tz::UTC, w, false);
+        let fetched = read
+            .and_then(|r| diff(previous, r, cursor(w)))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let next = match &fetched.next {
+            Next::Done(c) => serde_json::from_str(c).unwrap_or_else(|e| panic!("{e}")),
+            Next::More(_) => panic!("one page"),
+        };
+        (fetched, next)
+    }
+
+    fn ids(events: &[vica_core::model::EventRecord]) -> Vec<&str> {
+        events.iter().map(|e| e.provider_id.as_str()).collect()
+    }
+
+    #[test]
+    fn only_changes_are_written_and_history_behind_the_window_is_not_deleted() {
+        let first = window("2026-09-01T00:00:00Z", "2026-12-01T00:00:00Z");
+        let (fetched, stored) = sync(
+            None,
+            first,
+            &[
+                ("old", "20260902T100000Z"),
+                ("same", "20261001T100000Z"),
+                ("gone", "20261002T100000Z"),
+                ("moved", "20261003T100000Z"),
+            ],
+        );
+        assert_eq!(ids(&fetched.events), ["gone", "moved", "old", "same"]);
+        assert!(fetched.deleted_events.is_empty());
+        // A month later: "old" is behind the window (history, kept), "gone"
+        // left the feed (deleted), "moved" changed (written), "new" appeared.
+        let later = window("2026-10-01T00:00:00Z", "2027-01-01T00:00:00Z");
+        let (fetched, next) = sync(
+            Some(stored),
+            later,
+            &[
+                ("same", "20261001T100000Z"),
+                ("moved", "20261004T100000Z"),
+                ("new", "20261210T100000Z"),
+            ],
+        );
+        assert_eq!(ids(&fetched.events), ["moved", "new"]);
+        assert_eq!(fetched.deleted_events, ["gone"]);
+        assert_eq!(
+            next.items.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["moved", "new", "same"]
+        );
+    }
+}
