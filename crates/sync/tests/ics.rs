@@ -846,3 +846,30 @@ async fn a_single_file_and_connect_ics() {
     );
     assert_eq!(w.titles(), ["Alpha"]);
 }
+
+#[tokio::test]
+async fn a_fifty_thousand_event_feed_syncs_then_costs_one_304() {
+    let fake = FakeIcs::start().await.unwrap();
+    let start = Utc::now() - Span::weeks(24);
+    let mut body = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
+    for i in 0..50_000i64 {
+        let at = start + Span::minutes(5 * i);
+        body.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:big-{i}\r\nDTSTART:{}\r\nDURATION:PT5M\r\nSUMMARY:Slot {i}\r\nEND:VEVENT\r\n",
+            at.format("%Y%m%dT%H%M%SZ")
+        ));
+    }
+    body.push_str("END:VCALENDAR\r\n");
+    fake.set_feed("big", body);
+    let w = world();
+    assert_eq!(ok(&w.sync_url(&fake.url("big")).await), (50_000, 0));
+    let source = w.store.lock().unwrap().sources().unwrap()[0].id;
+    assert_eq!(
+        w.store.lock().unwrap().item_counts(source).unwrap(),
+        (50_000, 0)
+    );
+    fake.harness().clear_requests();
+    assert_eq!(ok(&w.sync_url(&fake.url("big")).await), (0, 0));
+    assert_eq!(fake.requests().len(), 1);
+    assert_eq!(fake.requests()[0].status, 304);
+}
