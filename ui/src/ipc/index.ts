@@ -7,11 +7,14 @@ import { getCurrentWindow } from "@tauri-apps/api/window";
 import type {
   About,
   AppInfo,
+  Assignment,
   CopyResult,
   ExportResult,
   IpcError,
   Reflection,
   ReviewHistory,
+  RowsFormat,
+  RowsResult,
   Settings,
   SyncEvent,
   SyncOutcome,
@@ -110,6 +113,16 @@ export function exportSaveAgain(week: WeekKey, force: boolean): Promise<ExportRe
 /** Writes the week into the vault folder set in the settings, whole when `force`. */
 export function exportToVault(week: WeekKey, force: boolean): Promise<ExportResult> {
   return call<ExportResult>("export_to_vault", { week, force });
+}
+
+/** Asks where to save the week's rows as CSV or JSON (a native dialog) and writes them; null when cancelled. */
+export function exportRows(week: WeekKey, format: RowsFormat): Promise<RowsResult | null> {
+  return call<RowsResult | null>("export_rows", { week, format });
+}
+
+/** Counts a recurring series as `choice` (a category or "excluded"), or by the rules again when null. */
+export function setSeriesChoice(sourceId: number, seriesId: string, choice: Assignment | null): Promise<void> {
+  return call<void>("set_series_choice", { sourceId, seriesId, choice });
 }
 
 /** A folder chosen in a native dialog, or null when cancelled. */

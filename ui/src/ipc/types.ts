@@ -44,6 +44,8 @@ export interface Day {
   tasks: TaskItem[];
   /** Minutes in counted events on this day, overlaps merged. */
   event_minutes: number;
+  /** This day's counted minutes by category (adding up to event_minutes); out_of_office_days is 0 or 1. */
+  categories: CategoryTotals;
 }
 
 /** `vica_core::week::EventItem`: an event as shown on one day. */
@@ -74,6 +76,82 @@ export interface EventItem {
   attendees: number;
   declined: boolean;
   link: string | null;
+  /** Its category under the rules; null for day notes and excluded events. */
+  category: Category | null;
+  /** Whether its time counts in the totals. */
+  counted: boolean;
+  /** Why it does not count, when it does not. */
+  not_counted: NotCounted | null;
+  /** Out of office, working location or birthday: a day note, never hours. */
+  annotation: Annotation | null;
+  kind: EventKind;
+  show_as: ShowAs;
+  /** The recurring series it belongs to, for "count this series as …". */
+  series_id: string | null;
+}
+
+/** `vica_core::categories::Category`, highest priority first. */
+export type Category = "meetings" | "focus" | "personal" | "other";
+
+/** `vica_core::categories::Assignment`: a category, or never counted. */
+export type Assignment = Category | "excluded";
+
+/** `vica_core::categories::Annotation`. */
+export type Annotation = "out_of_office" | "working_location" | "birthday";
+
+/** `vica_core::categories::NotCounted`. */
+export type NotCounted =
+  | "declined"
+  | "tentative"
+  | "unanswered"
+  | "free"
+  | "all_day"
+  | "multi_day"
+  | "excluded"
+  | "annotation";
+
+/** `vica_core::model::EventKind`. */
+export type EventKind = "default" | "out_of_office" | "focus_time" | "working_location" | "birthday" | "from_gmail";
+
+/** `vica_core::model::ShowAs`. */
+export type ShowAs = "busy" | "free" | "tentative" | "oof" | "working_elsewhere" | "unknown";
+
+/** `vica_core::categories::CategoryTotals`: minutes per category and out-of-office days. */
+export interface CategoryTotals {
+  meetings: number;
+  focus: number;
+  personal: number;
+  other: number;
+  out_of_office_days: number;
+}
+
+/** `vica_core::categories::TitleRule`: titles containing `pattern` (any case) are excluded or re-categorized. */
+export interface TitleRule {
+  pattern: string;
+  assign: Assignment;
+}
+
+/** `vica_core::categories::TimeRules`: which events count, and as what. */
+export interface TimeRules {
+  count_tentative: boolean;
+  /** Unanswered invitations count, on the user's own calendar only. */
+  count_unanswered: boolean;
+  /** Events with nobody else in them are focus (else "other"). */
+  solo_is_focus: boolean;
+  /** Source ids whose events are personal time. */
+  personal_sources: number[];
+  title_rules: TitleRule[];
+}
+
+/** `src-tauri::export::RowsFormat`. */
+export type RowsFormat = "csv" | "json";
+
+/** `src-tauri::export::RowsResult`: a week's rows written to a file. */
+export interface RowsResult {
+  week: WeekKey;
+  format: RowsFormat;
+  path: string;
+  rows: number;
 }
 
 /** `vica_core::week::TaskItem`. */
@@ -102,6 +180,8 @@ export interface Totals {
   per_source: SourceTotal[];
   per_project: ProjectTotal[];
   busiest_day: IsoDate | null;
+  /** Counted minutes by category (adding up to event_minutes) and out-of-office days. */
+  categories: CategoryTotals;
 }
 
 export interface SourceTotal {
@@ -124,6 +204,7 @@ export interface Change {
   event_minutes: number;
   event_count: number;
   tasks_completed: number;
+  categories: CategoryTotals;
 }
 
 /** `vica_core::model::Reflection`. */
@@ -151,6 +232,8 @@ export interface Settings {
   vault_pattern: string;
   /** A weekly reminder to do the review; null when off. */
   reminder: Reminder | null;
+  /** Which events count as time spent, and as what. */
+  time_rules: TimeRules;
 }
 
 /** `vica_core::settings::Reminder`. */
