@@ -455,6 +455,13 @@ pub fn provider_for(
 /// The client of an ICS account, whose label is its location. Floating
 /// times (without `X-WR-TIMEZONE`) are read in the system's zone.
 fn ics_provider(account: &Account) -> Result<Arc<dyn crate::provider::Provider>> {
+    // Disconnected with its data kept: nothing to sync until it is added again.
+    if account.status == AccountStatus::NeedsReconnect {
+        return Err(SyncError::Credentials {
+            provider: crate::ics::NAME,
+            detail: "it is disconnected; add it again to sync".into(),
+        });
+    }
     let location = crate::ics::Location::from_label(&account.label)?;
     let zone = vica_core::settings::system_zone().unwrap_or(chrono_tz::Tz::UTC);
     Ok(Arc::new(crate::ics::Ics::new(

@@ -845,6 +845,30 @@ async fn a_single_file_and_connect_ics() {
         "{error}"
     );
     assert_eq!(w.titles(), ["Alpha"]);
+    // Disconnected keeping its data: it stays, and is not synced until added again.
+    let secrets: Arc<dyn vica_sync::secrets::SecretStore> =
+        Arc::new(vica_sync::secrets::MemoryStore::default());
+    let oauth = vica_sync::oauth::OAuthConfig::defaults().unwrap();
+    vica_sync::accounts::disconnect(
+        account.id,
+        &oauth,
+        &w.store,
+        &secrets,
+        vica_sync::accounts::CachedData::Keep,
+    )
+    .await
+    .unwrap();
+    let account = w.store.lock().unwrap().account(account.id).unwrap();
+    let refused = vica_sync::accounts::provider_for(&account, &oauth, secrets.clone());
+    assert!(refused.is_err_and(|e| e.to_string().contains("disconnected")));
+    assert_eq!(w.titles(), ["Alpha"]);
+    std::fs::write(&path, feed_now(&[("a", "Alpha", 1)])).unwrap();
+    let again = {
+        let store = w.store.lock().unwrap();
+        vica_sync::accounts::connect_ics(&store, path.to_str().unwrap()).unwrap()
+    };
+    assert_eq!(again.id, account.id);
+    assert!(vica_sync::accounts::provider_for(&again, &oauth, secrets).is_ok());
 }
 
 #[tokio::test]
