@@ -167,7 +167,9 @@ pub fn overview(
 }
 
 fn view(account: &Account, sources: usize, error: Option<String>) -> AccountView {
-    let disconnected = !account.is_demo && account.keychain_entry.is_none();
+    // ICS calendars have no token; other accounts without one were disconnected.
+    let disconnected =
+        !account.is_demo && account.provider != Provider::Ics && account.keychain_entry.is_none();
     let state = if account.status == AccountStatus::NeedsReconnect || disconnected {
         AccountState::NeedsReconnect
     } else if error.is_some() {
@@ -340,6 +342,23 @@ pub async fn connect_todoist_token<R: Runtime>(
     Ok(view(&account, 0, None))
 }
 
+/// Adds an ICS calendar: `location` is an `.ics` file, a folder of them, or
+/// an `https://` / `webcal://` address. No token, nothing in the keychain.
+/// Then a sync starts (the first one reads it).
+#[tauri::command]
+pub async fn add_ics_calendar<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    location: String,
+) -> IpcResult<AccountView> {
+    let account = {
+        let store = lock(state.shared_store()?);
+        accounts::connect_ics(&store, location.trim()).map_err(ipc_error)?
+    };
+    sync_soon(state.syncer()?.clone(), Arc::new(app));
+    Ok(view(&account, 0, None))
+}
+
 /// What disconnecting did, for the window to say.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DisconnectResult {
@@ -466,6 +485,7 @@ mod tests {
         let demo = store
             .add_account(Provider::Google, "demo@example.com", None, true)
             .unwrap();
+        let ics = accounts::connect_ics(&store, "https://example.com/team.ics").unwrap();
         let a = store.upsert_source(fine.id, &project("1")).unwrap();
         store.record_sync_result(a.id, None).unwrap();
         let b = store.upsert_source(failing.id, &project("2")).unwrap();
@@ -477,7 +497,12 @@ mod tests {
 
         let got = overview(&store, &config(&[])).unwrap();
         let by = |id: i64| got.accounts.iter().find(|a| a.id == id).unwrap();
-        assert_eq!(got.accounts.len(), 5);
+        assert_eq!(got.accounts.len(), 6);
+        assert_eq!(
+            by(ics.id).state,
+            AccountState::Connected,
+            "an ICS calendar has no token"
+        );
         assert_eq!(
             (by(fine.id).state, by(fine.id).sources),
             (AccountState::Connected, 1)

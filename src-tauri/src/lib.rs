@@ -78,6 +78,7 @@ pub fn app<R: Runtime>(builder: Builder<R>, state: state::AppState) -> Builder<R
             accounts::connect_todoist_token,
             accounts::disconnect_account,
             accounts::open_setup_guide,
+            accounts::add_ics_calendar,
             about::about,
             about::open_data_dir
         ])
