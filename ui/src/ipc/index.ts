@@ -6,11 +6,15 @@ import { listen } from "@tauri-apps/api/event";
 import { getCurrentWindow } from "@tauri-apps/api/window";
 import type {
   About,
+  AccountsOverview,
+  AccountView,
   AppInfo,
   Assignment,
   CopyResult,
+  DisconnectResult,
   ExportResult,
   IpcError,
+  Provider,
   Reflection,
   ReviewHistory,
   RowsFormat,
@@ -143,6 +147,55 @@ export function about(): Promise<About> {
 /** Opens the data folder in the system's file manager. */
 export function openDataDir(): Promise<void> {
   return call<void>("open_data_dir");
+}
+
+/** Every account with its state, whether the demo is on, and which providers can be connected. */
+export function listAccounts(): Promise<AccountsOverview> {
+  return call<AccountsOverview>("list_accounts");
+}
+
+/** The first run's "Try with demo data": the demo syncs through the real sync path. */
+export function chooseDemo(): Promise<void> {
+  return call<void>("choose_demo");
+}
+
+/** Deletes the demo accounts and their data; resolves to whether any account is left. */
+export function leaveDemo(): Promise<boolean> {
+  return call<boolean>("leave_demo");
+}
+
+/**
+ * Signs in to `provider` in the system browser and waits for it (up to five
+ * minutes); rejects with code `not_configured` when no OAuth client is set,
+ * `cancelled` after `cancelConnect`.
+ */
+export function connectAccount(provider: Provider): Promise<AccountView> {
+  return call<AccountView>("connect_account", { provider });
+}
+
+/** Cancels the sign-in under way; false when there was none. */
+export function cancelConnect(): Promise<boolean> {
+  return call<boolean>("cancel_connect");
+}
+
+/** Connects Todoist with a personal API token (checked with Todoist, kept in the keychain). */
+export function connectTodoistToken(token: string): Promise<AccountView> {
+  return call<AccountView>("connect_todoist_token", { token });
+}
+
+/** Disconnects an account, keeping its cached events and tasks or deleting them. */
+export function disconnectAccount(accountId: number, keepData: boolean): Promise<DisconnectResult> {
+  return call<DisconnectResult>("disconnect_account", { accountId, keepData });
+}
+
+/** Adds an ICS calendar: an .ics file, a folder of them, or an https/webcal address. */
+export function addIcsCalendar(location: string): Promise<AccountView> {
+  return call<AccountView>("add_ics_calendar", { location });
+}
+
+/** Opens the OAuth setup guide (docs/oauth-setup.md) in the system browser. */
+export function openSetupGuide(): Promise<void> {
+  return call<void>("open_setup_guide");
 }
 
 /**

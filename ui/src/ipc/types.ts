@@ -399,3 +399,55 @@ export interface About {
   /** Largest group first. */
   licenses: LicenseGroup[];
 }
+
+/** `vica_app::accounts::AccountState`. */
+export type AccountState = "connected" | "needs_reconnect" | "error";
+
+/** `vica_app::accounts::AccountView`: one account on the Accounts screen (never a token). */
+export interface AccountView {
+  id: number;
+  provider: Provider;
+  /** "Google Calendar". */
+  provider_name: string;
+  label: string;
+  is_demo: boolean;
+  state: AccountState;
+  /** The first source error, when `state` is "error". */
+  error: string | null;
+  /** Calendars and projects it has. */
+  sources: number;
+  created_at: string;
+}
+
+/** `vica_app::accounts::ProviderSetup`: whether a provider has an OAuth client. */
+export interface ProviderSetup {
+  provider: Provider;
+  provider_name: string;
+  configured: boolean;
+  /** What is missing, when not configured. */
+  detail: string | null;
+}
+
+/** `vica_app::accounts::AccountsOverview`. */
+export interface AccountsOverview {
+  accounts: AccountView[];
+  /** Demo accounts are present. */
+  demo: boolean;
+  /** Google, Microsoft and Todoist. */
+  providers: ProviderSetup[];
+  /** Where client ids go (`<config dir>/oauth.toml`). */
+  config_file: string | null;
+  setup_doc_url: string;
+}
+
+/** `vica_app::accounts::DisconnectResult`. */
+export interface DisconnectResult {
+  label: string;
+  provider_name: string;
+  kept_data: boolean;
+  /** Revoked at the provider; null when no tokens were stored. */
+  revoked: boolean | null;
+  revocation_note: string | null;
+  /** Any account left (none: the welcome screen). */
+  accounts_left: boolean;
+}
