@@ -139,14 +139,9 @@ export function reviewHistory(): Promise<ReviewHistory> {
   return call<ReviewHistory>("review_history");
 }
 
-/** The app's version, identity, data folder and the licenses of what it bundles. */
-export function about(): Promise<About> {
-  return call<About>("about");
-}
-
-/** Opens the data folder in the system's file manager. */
-export function openDataDir(): Promise<void> {
-  return call<void>("open_data_dir");
+/** Opens an item's http(s) link at its provider in the browser; anything else rejects with `invalid_link`. */
+export function openLink(url: string): Promise<void> {
+  return call<void>("open_link", { url });
 }
 
 /** Every account with its state, whether the demo is on, and which providers can be connected. */
@@ -196,6 +191,16 @@ export function addIcsCalendar(location: string): Promise<AccountView> {
 /** Opens the OAuth setup guide (docs/oauth-setup.md) in the system browser. */
 export function openSetupGuide(): Promise<void> {
   return call<void>("open_setup_guide");
+}
+
+/** The app's version, identity, data folder and the licenses of what it bundles. */
+export function about(): Promise<About> {
+  return call<About>("about");
+}
+
+/** Opens the data folder in the system's file manager. */
+export function openDataDir(): Promise<void> {
+  return call<void>("open_data_dir");
 }
 
 /**

@@ -29,6 +29,8 @@ export interface Week {
   /** This week's totals minus last week's. */
   change: Change;
   previous: Totals;
+  /** Hours per day by source and the longest free block in working hours. */
+  insights: Insights;
   /** Open tasks due in the seven days after this week. */
   next_week_tasks: TaskItem[];
   reflection: Reflection;
@@ -371,35 +373,6 @@ export interface IpcError {
   message: string;
 }
 
-/** `vica_app::about::Package`: one third-party package bundled in the app. */
-export interface BundledPackage {
-  name: string;
-  version: string;
-  /** SPDX expression, e.g. "MIT OR Apache-2.0". */
-  license: string;
-  /** A Rust crate in the binary or an npm package in the UI. */
-  source: "crate" | "npm";
-}
-
-/** `vica_app::about::LicenseGroup`: the packages that share one license. */
-export interface LicenseGroup {
-  license: string;
-  packages: BundledPackage[];
-}
-
-/** `vica_app::about::About`: what the About panel shows. */
-export interface About {
-  name: string;
-  version: string;
-  identifier: string;
-  homepage: string | null;
-  copyright: string | null;
-  license: string | null;
-  data_dir: string | null;
-  /** Largest group first. */
-  licenses: LicenseGroup[];
-}
-
 /** `vica_app::accounts::AccountState`. */
 export type AccountState = "connected" | "needs_reconnect" | "error";
 
@@ -450,4 +423,56 @@ export interface DisconnectResult {
   revocation_note: string | null;
   /** Any account left (none: the welcome screen). */
   accounts_left: boolean;
+}
+
+/** `vica_app::about::Package`: one third-party package bundled in the app. */
+export interface BundledPackage {
+  name: string;
+  version: string;
+  /** SPDX expression, e.g. "MIT OR Apache-2.0". */
+  license: string;
+  /** A Rust crate in the binary or an npm package in the UI. */
+  source: "crate" | "npm";
+}
+
+/** `vica_app::about::LicenseGroup`: the packages that share one license. */
+export interface LicenseGroup {
+  license: string;
+  packages: BundledPackage[];
+}
+
+/** `vica_app::about::About`: what the About panel shows. */
+export interface About {
+  name: string;
+  version: string;
+  identifier: string;
+  homepage: string | null;
+  copyright: string | null;
+  license: string | null;
+  data_dir: string | null;
+  /** Largest group first. */
+  licenses: LicenseGroup[];
+}
+
+/** `vica_core::insights::Insights`. */
+export interface Insights {
+  /** One entry per day of the week, in order. */
+  per_day: DaySources[];
+  /** The longest stretch of working hours without an event; ties go to the earliest. */
+  longest_free_block: FreeBlock | null;
+  working_hours: { start: string; end: string };
+}
+
+/** A day's minutes in events by source; they add up to the day's `event_minutes`. */
+export interface DaySources {
+  date: IsoDate;
+  sources: { source_id: number; minutes: number }[];
+}
+
+/** Free working time on one day, local "HH:MM" times. */
+export interface FreeBlock {
+  date: IsoDate;
+  start: string;
+  end: string;
+  minutes: number;
 }
