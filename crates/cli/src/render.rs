@@ -43,6 +43,10 @@ pub fn week(week: &Week) -> String {
             }
             if e.declined {
                 marks.push_str(" (declined)");
+            } else if let Some(c) = e.category.filter(|_| e.counted) {
+                let _ = write!(marks, " [{}]", c.as_str());
+            } else if !e.counted {
+                marks.push_str(" [not counted]");
             }
             let _ = writeln!(
                 out,
@@ -82,6 +86,33 @@ pub fn week(week: &Week) -> String {
             "  {:<24}{:>14}",
             p.name,
             format!("{} tasks", p.tasks_completed)
+        );
+    }
+    let (cats, dcats) = (&t.categories, &c.categories);
+    if cats.total_minutes() != 0 || *dcats != Default::default() || cats.out_of_office_days != 0 {
+        let _ = writeln!(out, "By category:");
+    }
+    for k in vica_core::categories::Category::ALL {
+        if cats.minutes(k) != 0 || dcats.minutes(k) != 0 {
+            let _ = writeln!(
+                out,
+                "  {:<24}{:>14}  ({} vs last week)",
+                k.label(),
+                duration(cats.minutes(k)),
+                signed_duration(dcats.minutes(k))
+            );
+        }
+    }
+    if cats.out_of_office_days != 0 || dcats.out_of_office_days != 0 {
+        let _ = writeln!(
+            out,
+            "  {:<24}{:>14}  ({} vs last week)",
+            "Out of office",
+            match cats.out_of_office_days {
+                1 => "1 day".to_owned(),
+                n => format!("{n} days"),
+            },
+            signed(dcats.out_of_office_days)
         );
     }
     if !week.next_week_tasks.is_empty() {
