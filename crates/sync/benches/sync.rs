@@ -4,9 +4,21 @@
 //! events from the fake Microsoft Graph and of 10,000 completed tasks from the
 //! fake Todoist.
 //!
-//! `cargo bench -p vica-sync --bench sync` prints one table; the figures and
-//! the machine go into docs/benchmarks.md. Set `VICA_BENCH_SIZES=10000` to
-//! run fewer sizes.
+//! Each Google ingest is compared, in the same run, with a bare rusqlite
+//! insert of the same rows (one prepared statement, one transaction per page
+//! of 2,500, WAL, the same table shape and unique key) and with the store's
+//! own write path alone (`Store::write_page`, no HTTP): targets ≥ 50,000
+//! events/s and within 3× of the bare insert.
+//!
+//! Then the demo world: a no-change incremental sync over every demo source
+//! (requests made, wall time), and the cached week (`Week::load` from the
+//! store) against a live pull of the same week from the fakes with 100 ms of
+//! latency per request, as an online-only app would do (calendar lists and
+//! every source's pages of that week, sources in parallel): the ratio.
+//!
+//! `cargo bench -p vica-sync --bench sync` prints the tables; the figures and
+//! the machine go into docs/benchmarks.md; `scripts/bench.sh` gathers them
+//! (`VICA_BENCH_FIGURES`). Set `VICA_BENCH_SIZES=10000` to run fewer sizes.
 
 #![allow(clippy::expect_used)]
 
@@ -32,6 +44,8 @@ const CALENDAR: &str = "bench@example.com";
 struct Row {
     events: usize,
     ingest_ms: f64,
+    bare_ms: f64,
+    store_ms: f64,
     pages: u32,
     noop_requests: usize,
     noop_ms: f64,
@@ -93,10 +107,370 @@ async fn run(n: usize) -> Row {
     Row {
         events: n,
         ingest_ms: ingest.as_secs_f64() * 1000.0,
+        bare_ms: bare_insert(n),
+        store_ms: store_only(n),
         pages,
         noop_requests: fake.requests().len(),
         noop_ms: noop.as_secs_f64() * 1000.0,
     }
+}
+
+/// The row the Google ingest writes for event `i` (same times, title and
+/// location as the JSON the fake serves).
+fn google_record(i: usize, now: chrono::DateTime<Utc>) -> EventRecord {
+    let span_minutes = Duration::weeks(28).num_minutes();
+    let start = now - Duration::weeks(25) + Duration::minutes((i as i64 * 7919) % span_minutes);
+    let end = start + Duration::minutes(30 + (i as i64 % 4) * 15);
+    let mut r = record(i);
+    r.provider_id = format!("ev{i:07}");
+    r.time = EventTime::Timed { start, end };
+    r.time_zone = Some("Europe/Berlin".into());
+    r
+}
+
+/// The same rows as the Google ingest, inserted with bare rusqlite: the
+/// events table's shape and unique key, one prepared upsert, one
+/// transaction per 2,500 rows, WAL and `synchronous = NORMAL` like the store.
+fn bare_insert(n: usize) -> f64 {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut conn = rusqlite::Connection::open(dir.path().join("bare.db")).expect("open");
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+         CREATE TABLE events (
+            id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL, provider_id TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '', description TEXT, location TEXT,
+            all_day INTEGER NOT NULL, start_utc INTEGER NOT NULL, end_utc INTEGER NOT NULL,
+            time_zone TEXT, status TEXT NOT NULL, my_response TEXT,
+            is_organizer INTEGER NOT NULL DEFAULT 0, attendee_count INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (source_id, provider_id));
+         CREATE INDEX events_start ON events (start_utc);
+         CREATE INDEX events_span ON events (end_utc - start_utc);",
+    )
+    .expect("schema");
+    let now = Utc::now().trunc_subsecs(0);
+    let rows: Vec<EventRecord> = (0..n).map(|i| google_record(i, now)).collect();
+    let t = Instant::now();
+    for chunk in rows.chunks(2500) {
+        let tx = conn.transaction().expect("tx");
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO events (source_id, provider_id, title, description, location, all_day,
+                        start_utc, end_utc, time_zone, status, my_response, is_organizer, attendee_count)
+                     VALUES (1, ?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, 'confirmed', 'accepted', ?8, ?9)
+                     ON CONFLICT (source_id, provider_id) DO UPDATE SET title = excluded.title,
+                        description = excluded.description, location = excluded.location,
+                        start_utc = excluded.start_utc, end_utc = excluded.end_utc",
+                )
+                .expect("prepare");
+            for r in chunk {
+                let EventTime::Timed { start, end } = r.time else {
+                    unreachable!("timed rows only")
+                };
+                stmt.execute(rusqlite::params![
+                    r.provider_id,
+                    r.title,
+                    r.description,
+                    r.location,
+                    start.timestamp(),
+                    end.timestamp(),
+                    r.time_zone,
+                    r.is_organizer,
+                    r.attendee_count,
+                ])
+                .expect("insert");
+            }
+        }
+        tx.commit().expect("commit");
+    }
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+/// The same rows through the store's write path alone (no HTTP, no JSON).
+fn store_only(n: usize) -> f64 {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("vica.db")).expect("store opens");
+    let account = store
+        .add_account(ProviderKind::Google, "bench", None, false)
+        .expect("account")
+        .id;
+    let source = store
+        .upsert_source(
+            account,
+            &vica_core::model::SourceRecord {
+                kind: vica_core::model::SourceKind::Calendar,
+                provider_id: CALENDAR.into(),
+                name: "Bench".into(),
+                color: None,
+                is_primary: true,
+                access_role: None,
+            },
+        )
+        .expect("source")
+        .id;
+    let now = Utc::now().trunc_subsecs(0);
+    let rows: Vec<EventRecord> = (0..n).map(|i| google_record(i, now)).collect();
+    let t = Instant::now();
+    for chunk in rows.chunks(2500) {
+        let page = vica_core::store::Page {
+            events: chunk.to_vec(),
+            ..Default::default()
+        };
+        store
+            .write_page(source, &page, vica_core::store::CursorUpdate::Keep)
+            .expect("page");
+    }
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Appends one figure to the file named by `VICA_BENCH_FIGURES` (for
+/// scripts/bench.sh): measure, value, unit, target, PASS/FAIL (or "-").
+fn figure(measure: &str, value: f64, unit: &str, target: &str, pass: Option<bool>) {
+    let Ok(path) = std::env::var("VICA_BENCH_FIGURES") else {
+        return;
+    };
+    use std::io::Write;
+    let verdict = match pass {
+        Some(true) => "PASS",
+        Some(false) => "FAIL",
+        None => "-",
+    };
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .expect("figures file");
+    writeln!(f, "{measure}\t{value:.3}\t{unit}\t{target}\t{verdict}").expect("write figure");
+}
+
+/// The demo world served by the three fakes, synced into a store.
+struct Demo {
+    google: FakeGoogle,
+    graph: graph::FakeGraph,
+    todoist: todoist::FakeTodoist,
+    store: Arc<Mutex<Store>>,
+    engine: Engine,
+    /// (account id, its client)
+    accounts: Vec<(i64, Arc<dyn Provider>)>,
+    _dir: tempfile::TempDir,
+}
+
+async fn demo() -> Demo {
+    let today = Utc::now().date_naive();
+    let world = vica_fakes::demo::world(today, chrono_tz::Europe::Berlin);
+    let of = |p: ProviderKind| -> Vec<vica_fakes::demo::DemoAccount> {
+        world.iter().filter(|a| a.provider == p).cloned().collect()
+    };
+    let google = FakeGoogle::start().await.expect("fake google");
+    google.load_demo(&of(ProviderKind::Google));
+    let graph = graph::FakeGraph::start().await.expect("fake graph");
+    graph.load_demo(&of(ProviderKind::Microsoft));
+    let todoist = todoist::FakeTodoist::start().await.expect("fake todoist");
+    todoist.load_demo(&of(ProviderKind::Todoist));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("vica.db")).expect("store opens");
+    let mut settings = store.settings().expect("settings");
+    settings.time_zone = Some("Europe/Berlin".into());
+    store.save_settings(&settings).expect("settings");
+    let clients: Vec<(ProviderKind, Arc<dyn Provider>)> = vec![
+        (
+            ProviderKind::Google,
+            Arc::new(
+                Google::new(
+                    GoogleConfig::new(&google.base_url()).expect("url"),
+                    Arc::new(StaticToken::new(DEFAULT_ACCESS_TOKEN)),
+                )
+                .expect("client"),
+            ),
+        ),
+        (
+            ProviderKind::Microsoft,
+            Arc::new(
+                Outlook::new(
+                    OutlookConfig::new(&graph.base_url()).expect("url"),
+                    Arc::new(StaticToken::new(graph::DEFAULT_ACCESS_TOKEN)),
+                )
+                .expect("client"),
+            ),
+        ),
+        (
+            ProviderKind::Todoist,
+            Arc::new(
+                Todoist::new(
+                    TodoistConfig::new(&todoist.base_url()).expect("url"),
+                    Arc::new(StaticToken::new(todoist::DEFAULT_ACCESS_TOKEN)),
+                )
+                .expect("client"),
+            ),
+        ),
+    ];
+    let mut accounts = Vec::new();
+    for account in &world {
+        let id = store
+            .add_account(account.provider, &account.label, None, true)
+            .expect("account")
+            .id;
+        let client = clients
+            .iter()
+            .find(|(p, _)| *p == account.provider)
+            .expect("a client for every demo provider")
+            .1
+            .clone();
+        accounts.push((id, client));
+    }
+    let store = Arc::new(Mutex::new(store));
+    let engine = Engine::new(store.clone(), SyncOptions::default());
+    let demo = Demo {
+        google,
+        graph,
+        todoist,
+        store,
+        engine,
+        accounts,
+        _dir: dir,
+    };
+    let report = demo.sync_all().await;
+    assert!(report.iter().all(|r| r.is_ok()), "{report:?}");
+    demo
+}
+
+impl Demo {
+    async fn sync_all(&self) -> Vec<vica_sync::SyncReport> {
+        let mut reports = Vec::new();
+        for (id, client) in &self.accounts {
+            reports.push(
+                self.engine
+                    .sync_account(*id, client.clone(), None, Arc::new(|_| {}))
+                    .await,
+            );
+        }
+        reports
+    }
+
+    fn requests(&self) -> usize {
+        self.google.requests().len() + self.graph.requests().len() + self.todoist.requests().len()
+    }
+
+    fn clear_requests(&self) {
+        self.google.clear_requests();
+        self.graph.clear_requests();
+        self.todoist.clear_requests();
+    }
+
+    fn set_latency(&self, d: std::time::Duration) {
+        self.google.set_latency(d);
+        self.graph.set_latency(d);
+        self.todoist.set_latency(d);
+    }
+}
+
+/// A no-change sync of every demo account: (sources, requests, ms).
+async fn demo_noop(demo: &Demo) -> (usize, usize, f64) {
+    demo.clear_requests();
+    let t = Instant::now();
+    let reports = demo.sync_all().await;
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    assert!(reports.iter().all(|r| r.is_ok()), "{reports:?}");
+    let sources = reports.iter().map(|r| r.sources.len()).sum();
+    let written: u64 = reports
+        .iter()
+        .flat_map(|r| &r.sources)
+        .map(|s| s.written)
+        .sum();
+    // Todoist lists the recent past afresh on every sync, so it rewrites those tasks.
+    eprintln!("no-change sync rewrote {written} items (Todoist's recent past)");
+    (sources, demo.requests(), ms)
+}
+
+/// The current week from the cache (median ms of 50 loads) and pulled live
+/// from the fakes with 100 ms per request (ms, requests).
+async fn cached_vs_live(demo: &Demo) -> (f64, f64, usize) {
+    use vica_core::week::{Week, WeekKey};
+    let (settings, key) = {
+        let store = demo.store.lock().expect("store");
+        let settings = store.settings().expect("settings");
+        let key = WeekKey::current(settings.zone(), settings.week_start);
+        (settings, key)
+    };
+    let mut cached = Vec::new();
+    for _ in 0..50 {
+        let store = demo.store.lock().expect("store");
+        let t = Instant::now();
+        let week = Week::load(&store, key, &settings).expect("week");
+        cached.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert!(week.days.iter().any(|d| !d.events.is_empty()));
+    }
+    cached.sort_by(f64::total_cmp);
+    let cached_ms = cached[cached.len() / 2];
+
+    // An online-only app: list each account's sources, then every source's
+    // pages for that week, sources in parallel.
+    let zone = settings.zone();
+    let first = key.first_day(settings.week_start);
+    let at = |d: chrono::NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(zone).earliest())
+            .expect("midnight")
+            .with_timezone(&Utc)
+    };
+    let window = vica_sync::provider::Window {
+        start: at(first),
+        end: at(first + Duration::days(7)),
+    };
+    demo.set_latency(std::time::Duration::from_millis(100));
+    demo.clear_requests();
+    let t = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    let stored = demo
+        .store
+        .lock()
+        .expect("store")
+        .sources()
+        .expect("sources");
+    for (account, client) in &demo.accounts {
+        let client = client.clone();
+        let sources: Vec<vica_core::model::Source> = stored
+            .iter()
+            .filter(|s| s.account_id == *account && s.included)
+            .cloned()
+            .collect();
+        tasks.spawn(async move {
+            // The app would list the account's sources first.
+            client.list_sources().await.expect("sources");
+            let mut pulls = tokio::task::JoinSet::new();
+            for source in sources {
+                let client = client.clone();
+                pulls.spawn(async move {
+                    let mut cursor: Option<String> = None;
+                    let mut items = 0;
+                    loop {
+                        let page = client
+                            .fetch(&source, cursor.as_deref(), window)
+                            .await
+                            .expect("page");
+                        items += page.events.len() + page.tasks.len();
+                        match page.next {
+                            vica_sync::provider::Next::More(c) => cursor = Some(c),
+                            vica_sync::provider::Next::Done(_) => break items,
+                        }
+                    }
+                });
+            }
+            let mut items = 0;
+            while let Some(n) = pulls.join_next().await {
+                items += n.expect("pull");
+            }
+            items
+        });
+    }
+    let mut items = 0;
+    while let Some(n) = tasks.join_next().await {
+        items += n.expect("account");
+    }
+    let live_ms = t.elapsed().as_secs_f64() * 1000.0;
+    demo.set_latency(std::time::Duration::ZERO);
+    assert!(items > 0, "the live pull found nothing");
+    (cached_ms, live_ms, demo.requests())
 }
 
 /// A first sync of `provider` into a fresh store: (items written, milliseconds).
@@ -199,23 +573,95 @@ fn main() {
         .build()
         .expect("runtime");
     println!(
-        "| events | pages | ingest ms | events/s | no-change sync: requests | no-change sync: ms |"
+        "| events | pages | ingest ms | events/s | bare rusqlite ms | ingest ÷ bare | store write_page only ms | no-change sync: requests | no-change sync: ms |"
     );
-    println!(
-        "|-------:|------:|----------:|---------:|-------------------------:|-------------------:|"
-    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for n in sizes {
         let r = rt.block_on(run(n));
+        let rate = r.events as f64 / (r.ingest_ms / 1000.0);
+        let ratio = r.ingest_ms / r.bare_ms;
         println!(
-            "| {} | {} | {:.0} | {:.0} | {} | {:.1} |",
+            "| {} | {} | {:.0} | {:.0} | {:.0} | {:.1}× | {:.0} | {} | {:.1} |",
             r.events,
             r.pages,
             r.ingest_ms,
-            r.events as f64 / (r.ingest_ms / 1000.0),
+            rate,
+            r.bare_ms,
+            ratio,
+            r.store_ms,
             r.noop_requests,
             r.noop_ms
         );
+        figure(
+            &format!("Google ingest {n} events"),
+            rate,
+            "events/s",
+            "≥ 50,000/s",
+            Some(rate >= 50_000.0),
+        );
+        figure(
+            &format!("Google ingest {n} events ÷ bare rusqlite insert"),
+            ratio,
+            "×",
+            "≤ 3×",
+            Some(ratio <= 3.0),
+        );
+        figure(
+            &format!("store write_page only, {n} events"),
+            r.events as f64 / (r.store_ms / 1000.0),
+            "events/s",
+            "-",
+            None,
+        );
     }
+    println!();
+    let demo = rt.block_on(demo());
+    let (sources, requests, noop_ms) = rt.block_on(demo_noop(&demo));
+    let (cached_ms, live_ms, live_requests) = rt.block_on(cached_vs_live(&demo));
+    println!("| demo world | value |");
+    println!("|---|---:|");
+    println!("| no-change sync of {sources} demo sources: requests | {requests} |");
+    println!("| no-change sync of {sources} demo sources: ms | {noop_ms:.1} |");
+    println!("| current week from the cache (median of 50): ms | {cached_ms:.3} |");
+    println!(
+        "| the same week pulled live, 100 ms per request ({live_requests} requests): ms | {live_ms:.0} |"
+    );
+    println!("| live ÷ cached | {:.0}× |", live_ms / cached_ms);
+    figure(
+        &format!("no-change sync, {sources} demo sources: requests"),
+        requests as f64,
+        "requests",
+        "-",
+        None,
+    );
+    figure(
+        &format!("no-change sync, {sources} demo sources: wall time"),
+        noop_ms,
+        "ms",
+        "-",
+        None,
+    );
+    figure(
+        "cached week (median)",
+        cached_ms,
+        "ms",
+        "≤ 1 ms",
+        Some(cached_ms <= 1.0),
+    );
+    figure(
+        "live pull of the week, 100 ms/request",
+        live_ms,
+        "ms",
+        "-",
+        None,
+    );
+    figure(
+        "live pull ÷ cached week",
+        live_ms / cached_ms,
+        "×",
+        "-",
+        None,
+    );
     println!();
     println!("| provider | items | ingest ms | items/s |");
     println!("|---|---:|---:|---:|");
@@ -229,9 +675,14 @@ fn main() {
             rt.block_on(todoist_ingest(10_000)),
         ),
     ] {
-        println!(
-            "| {name} | {items} | {ms:.0} | {:.0} |",
-            items as f64 / (ms / 1000.0)
+        let rate = items as f64 / (ms / 1000.0);
+        println!("| {name} | {items} | {ms:.0} | {rate:.0} |");
+        figure(
+            &format!("{name} ingest, {items}"),
+            rate,
+            "items/s",
+            "-",
+            None,
         );
     }
 }
