@@ -5,7 +5,7 @@
 CARGO ?= cargo
 APP := target/debug/vica-app
 
-.PHONY: run setup ui app cli test lint test-rust test-ui test-keychain e2e fmt
+.PHONY: run setup ui app cli test lint test-rust test-ui test-keychain e2e fmt test-fuzz bench
 
 run: app
 	./$(APP)
@@ -23,7 +23,7 @@ app: ui
 cli:
 	$(CARGO) build -p vica-cli
 
-test: setup lint test-ui test-rust test-keychain e2e
+test: setup lint test-ui test-rust test-fuzz test-keychain e2e
 
 lint: ui
 	$(CARGO) fmt --all -- --check
@@ -35,6 +35,14 @@ test-ui:
 
 test-rust: ui
 	$(CARGO) test --workspace
+
+# Every fuzz target for 20 s (scripts/fuzz.sh 600 for a longer run).
+test-fuzz:
+	./scripts/fuzz.sh 20
+
+# Every benchmark figure with its target in one table (not part of `test`).
+bench:
+	./scripts/bench.sh
 
 # Tokens in a real Secret Service: gnome-keyring in a private D-Bus session.
 test-keychain: setup
