@@ -13,11 +13,11 @@ CARGO=${CARGO:-cargo}
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 missing=()
-for tool in WebKitWebDriver xvfb-run dbus-run-session python3 npm; do
+for tool in WebKitWebDriver xvfb-run dbus-run-session gnome-keyring-daemon curl python3 npm; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if ((${#missing[@]})); then
-  echo "e2e: missing ${missing[*]} (apt-get install webkit2gtk-driver xvfb dbus python3 nodejs npm)" >&2
+  echo "e2e: missing ${missing[*]} (apt-get install webkit2gtk-driver xvfb dbus gnome-keyring curl python3 nodejs npm)" >&2
   exit 2
 fi
 
@@ -28,8 +28,17 @@ fi
 
 echo "e2e: building the UI and the app"
 (cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build)
-# The UI is embedded only with custom-protocol; the CLI gives the core's own figures.
-"$CARGO" build -p vica-app -p vica-cli --features vica-app/custom-protocol
+# The UI is embedded only with custom-protocol; the CLI gives the core's own
+# figures; vica-fakes serves fake providers to the accounts steps.
+"$CARGO" build -p vica-app -p vica-cli -p vica-fakes --features vica-app/custom-protocol
+# Private copies: another `cargo build -p vica-app` in the shared target dir
+# (without custom-protocol, so loading a dev server) must not swap the app
+# under a running test.
+target=${CARGO_TARGET_DIR:-target}
+case $target in /*) ;; *) target="$root/$target" ;; esac
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+cp "$target/debug/vica-app" "$target/debug/vica" "$target/debug/vica-fakes" "$bin/"
 
 echo "e2e: installing the test runner"
 # --ignore-scripts: webdriverio's optional browser-driver downloads are not needed here.
@@ -37,9 +46,7 @@ echo "e2e: installing the test runner"
 
 rm -rf e2e/output
 mkdir -p e2e/output
-target=${CARGO_TARGET_DIR:-target}
-case $target in /*) ;; *) target="$root/$target" ;; esac
-export VICA_APP="$target/debug/vica-app" VICA_CLI="$target/debug/vica"
+export VICA_APP="$bin/vica-app" VICA_CLI="$bin/vica" VICA_FAKES="$bin/vica-fakes"
 
 echo "e2e: running the tests (screenshots in e2e/output/)"
 cd e2e

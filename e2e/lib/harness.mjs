@@ -18,6 +18,8 @@ const target = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_D
 export const APP = process.env.VICA_APP ?? join(target, "debug", "vica-app");
 /** The CLI over the same core. */
 export const CLI = process.env.VICA_CLI ?? join(target, "debug", "vica");
+/** The fake providers as a process (`crates/fakes/src/bin/vica-fakes.rs`). */
+export const FAKES = process.env.VICA_FAKES ?? join(target, "debug", "vica-fakes");
 export const OUTPUT = join(repo, "e2e", "output");
 
 function which(name) {
@@ -73,8 +75,25 @@ export class Harness {
   browser = null;
   #driver = null;
   #port = 0;
+  /** The Secret Service of this run (gnome-keyring), when asked for. */
+  #keyring = null;
+  #defaultDataDir = false;
 
-  async start() {
+  /**
+   * @param {{ defaultDataDir?: boolean }} [options] `defaultDataDir`: no
+   *   VICA_DATA_DIR, so the app picks its own per-user data dir
+   *   ($XDG_DATA_HOME/vica), as an installed app does.
+   */
+  constructor({ defaultDataDir = false } = {}) {
+    this.#defaultDataDir = defaultDataDir;
+  }
+
+  /**
+   * Starts tauri-driver (and, with it, each app session) with `env` on top
+   * of the run's environment; `keyring` starts a private, unlocked
+   * gnome-keyring first, so the app can keep tokens (connecting accounts).
+   */
+  async start({ env: extra = {}, keyring = false } = {}) {
     for (const [what, path] of [
       ["the app (cargo build -p vica-app --features custom-protocol)", APP],
       ["the CLI (cargo build -p vica-cli)", CLI],
@@ -101,6 +120,12 @@ export class Harness {
       XDG_CACHE_HOME: xdg("xdg-cache"),
       XDG_CONFIG_HOME: xdg("xdg-config"),
     };
+    if (this.#defaultDataDir) {
+      delete env.VICA_DATA_DIR;
+      this.dataDir = join(env.XDG_DATA_HOME, "vica");
+    }
+    Object.assign(env, extra);
+    if (keyring) await this.#startKeyring(env, xdg("xdg-runtime"));
     this.#driver = spawn(TAURI_DRIVER, ["--port", String(this.#port), "--native-port", String(nativePort)], {
       env,
       stdio: ["ignore", "inherit", "inherit"],
@@ -110,8 +135,11 @@ export class Harness {
     await waitForPort(nativePort, this.#driver);
   }
 
-  /** Starts the app and waits for its first week. */
-  async open() {
+  /**
+   * Starts the app and waits for its first week; with `{ week: false }` it
+   * returns as soon as the session is up (the caller waits for what it expects).
+   */
+  async open({ week = true, firstRun = "demo" } = {}) {
     this.browser = await remote({
       hostname: "127.0.0.1",
       port: this.#port,
@@ -127,6 +155,19 @@ export class Harness {
         "wdio:enforceWebDriverClassic": true,
       },
     });
+    if (!week) return this.browser;
+    // A fresh data dir starts on the welcome screen: the suite's steps run on the demo.
+    // One query at a time: elements made up front would query WebKitWebDriver
+    // concurrently, which can stall it.
+    const shown = async (selector) => this.browser.$(selector).isExisting();
+    await this.browser.waitUntil(async () => (await shown("section.days")) || (await shown("main.welcome")), {
+      timeout: 30_000,
+      timeoutMsg: "neither the week nor the welcome screen showed",
+    });
+    if (await shown("main.welcome")) {
+      if (firstRun === "welcome") return this.browser;
+      await this.browser.$("button*=Try with demo data").click();
+    }
     await this.browser.$("section.days").waitForExist({ timeout: 30_000 });
     // The app syncs on start (the demo on a fresh data dir); the steps start from its result.
     await this.synced();
@@ -165,6 +206,7 @@ export class Harness {
     } catch {
       // The driver is going away anyway.
     }
+    if (this.#keyring && this.#keyring.exitCode === null) this.#keyring.kill("SIGTERM");
     if (this.#driver && this.#driver.exitCode === null) {
       this.#driver.kill("SIGTERM");
       await new Promise((r) => {
@@ -178,7 +220,39 @@ export class Harness {
         });
       });
     }
-    if (this.root && !keepData) rmSync(this.root, { recursive: true, force: true });
+    // The app may still be writing its shader cache as it quits: retry a little.
+    if (this.root && !keepData) rmSync(this.root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  }
+
+  /**
+   * A private gnome-keyring on the run's D-Bus session (scripts/e2e.sh runs
+   * under dbus-run-session), unlocked with a throwaway password, its files in
+   * the run's own XDG dirs: the user's keyring is never touched. It replaces
+   * one the desktop portal may have activated on the bus, whose keyring is locked.
+   */
+  async #startKeyring(env, runtimeDir) {
+    const keyringEnv = { ...env, XDG_RUNTIME_DIR: runtimeDir };
+    this.#keyring = spawn("gnome-keyring-daemon", ["--replace", "--foreground", "--unlock", "--components=secrets"], {
+      env: keyringEnv,
+      stdio: ["pipe", "ignore", "inherit"],
+    });
+    this.#keyring.stdin.end("vica-e2e-keyring");
+    const until = Date.now() + 10_000;
+    while (Date.now() < until) {
+      if (this.#keyring.exitCode !== null) throw new Error(`gnome-keyring-daemon exited with ${this.#keyring.exitCode}`);
+      try {
+        const out = execFileSync(
+          "dbus-send",
+          ["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/", "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets"],
+          { encoding: "utf8", env: keyringEnv },
+        );
+        if (out.includes("boolean true")) return;
+      } catch {
+        // Not on the bus yet.
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error("gnome-keyring did not own org.freedesktop.secrets within 10 s");
   }
 
   /** The core's week model, from `vica week --json` on the same data. */
@@ -241,4 +315,44 @@ export function formatDuration(minutes) {
   if (hours === 0) return `${mins} min`;
   if (mins === 0) return `${hours} h`;
   return `${hours} h ${mins} min`;
+}
+
+/**
+ * Starts fake providers (`vica-fakes <args>`) and resolves, once they
+ * listen, to the environment that points the app at them and a `stop()`.
+ */
+export function startFakes(args) {
+  if (!existsSync(FAKES)) throw new Error(`missing the fakes (cargo build -p vica-fakes): ${FAKES}`);
+  const child = spawn(FAKES, args, { stdio: ["pipe", "pipe", "inherit"] });
+  const stop = () => {
+    child.stdin.end();
+    if (child.exitCode === null) child.kill("SIGTERM");
+  };
+  return new Promise((resolve, reject) => {
+    const env = {};
+    let buffer = "";
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`vica-fakes ${args.join(" ")} was not ready within 20 s`));
+    }, 20_000);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`vica-fakes ${args.join(" ")} exited with ${code}`));
+    });
+    child.stdout.on("data", (chunk) => {
+      buffer += chunk;
+      let newline;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, newline).trim();
+        buffer = buffer.slice(newline + 1);
+        if (line === "ready") {
+          clearTimeout(timer);
+          resolve({ env, stop });
+          return;
+        }
+        const eq = line.indexOf("=");
+        if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
+      }
+    });
+  });
 }
