@@ -77,6 +77,33 @@ async function matchesCore() {
   }
 }
 
+/** The week `steps` weeks from `key`, by the core's own figures (its first day ± 7 days). */
+function shiftedWeek(key, steps) {
+  const first = Date.parse(`${h.week(key).first_day}T12:00:00Z`) + steps * 7 * 86_400_000;
+  const date = new Date(first);
+  // ISO week of a Monday-start week's day (the demo runs with Monday weeks at this point).
+  const thursday = new Date(date.getTime() + (3 - ((date.getUTCDay() + 6) % 7)) * 86_400_000);
+  const year = thursday.getUTCFullYear();
+  const week = Math.floor((thursday - Date.UTC(year, 0, 1)) / 86_400_000 / 7) + 1;
+  return `${year}-W${String(week).padStart(2, "0")}`;
+}
+
+/** The charts' bar labels (ui/src/lib/charts.ts), written again so a bug there shows here. */
+function compactDuration(minutes) {
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  if (h === 0) return `${m}m`;
+  return m === 0 ? `${h}h` : `${h}h ${m}m`;
+}
+
+/** "2026-11-23" → "Mon 23 Nov", as the UI writes it. */
+function weekdayDate(date) {
+  const d = new Date(`${date}T00:00:00Z`);
+  const wd = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][d.getUTCDay()];
+  const mon = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][d.getUTCMonth()];
+  return `${wd} ${d.getUTCDate()} ${mon}`;
+}
+
 /** Waits until the week on screen shows the core's figures, then checks them. */
 async function settledOnCore(what) {
   await h.browser.waitUntil(matchesCore, { timeoutMsg: `the week never matched the core ${what}` });
@@ -369,6 +396,131 @@ describe("Vica in a real window", () => {
     });
   });
 
+  // Week view: item details, charts, date picker (issue #6).
+
+  step("opens an event's and a task's details; Escape gives focus back to the item", async () => {
+    const b = h.browser;
+    await b.execute(() => window.scrollTo(0, 0));
+    const core = h.week(thisWeek);
+    const event = b.$("section.days li.event button.item");
+    await event.waitForExist({ timeoutMsg: "no event this week" });
+    const key = await event.getAttribute("data-item");
+    const [, id, date] = /^event-(\d+)-(\d{4}-\d{2}-\d{2})$/.exec(key);
+    const expected = core.days.find((d) => d.date === date).events.find((e) => e.id === Number(id));
+    await event.click();
+    const dialog = b.$('dialog[open][aria-labelledby="details-title"]');
+    await dialog.waitForDisplayed({ timeoutMsg: "the details never opened" });
+    assert.equal(await dialog.$("#details-title").getProperty("textContent"), expected.title);
+    assert.equal(await dialog.$('[data-field="calendar"] dd').getText(), expected.source);
+    assert.ok((await dialog.$('[data-field="when"] dd').getText()).includes(`${expected.start_time}–${expected.end_time}`));
+    assert.equal(await dialog.$('[data-field="recurring"]').isExisting(), expected.recurring);
+    const provider = expected.link.includes("google.com") ? "Google Calendar" : "Outlook";
+    assert.equal((await dialog.$("button.open").getProperty("textContent")).trim(), `Open in ${provider}↗`);
+    await h.screenshot("30-event-details");
+    await b.keys("Escape");
+    await dialog.waitForExist({ reverse: true, timeoutMsg: "Escape did not close the details" });
+    assert.equal(await b.execute(() => document.activeElement?.getAttribute("data-item")), key, "focus is back on the event");
+
+    // A task, from the keyboard.
+    const task = b.$("section.days li.task button.item");
+    await task.waitForExist({ timeoutMsg: "no task done this week" });
+    const taskKey = await task.getAttribute("data-item");
+    const [, taskId, taskDate] = /^task-(\d+)-(\d{4}-\d{2}-\d{2})$/.exec(taskKey);
+    const done = core.days.find((d) => d.date === taskDate).tasks.find((t) => t.id === Number(taskId));
+    await b.execute((k) => document.querySelector(`[data-item="${k}"]`).focus(), taskKey);
+    await b.keys("Enter");
+    await dialog.waitForDisplayed({ timeoutMsg: "Enter did not open the task" });
+    assert.equal(await dialog.getAttribute("data-kind"), "task");
+    assert.equal(await dialog.$("#details-title").getProperty("textContent"), done.content);
+    assert.ok((await dialog.$('[data-field="project"] dd').getText()).startsWith(done.project));
+    assert.ok((await dialog.$('[data-field="completed"] dd').getText()).endsWith(`at ${done.completed_time}`));
+    assert.equal((await dialog.$("button.open").getProperty("textContent")).trim(), "Open in Todoist↗");
+    await h.screenshot("31-task-details");
+    await b.keys("Escape");
+    await dialog.waitForExist({ reverse: true });
+    assert.equal(await b.execute(() => document.activeElement?.getAttribute("data-item")), taskKey, "focus is back on the task");
+  });
+
+  step("charts and figures show the core's numbers", async () => {
+    const b = h.browser;
+    for (const key of [thisWeek, shiftedWeek(thisWeek, -1)]) {
+      if (key !== (await shownWeek())) {
+        await b.keys("ArrowLeft");
+        await waitForWeek(key);
+      }
+      const core = h.week(key);
+      const bars = await b.$$('[data-chart="hours"] g.bar');
+      assert.equal(bars.length, 7);
+      for (const [i, bar] of bars.entries()) {
+        const day = core.days[i];
+        assert.equal(await bar.getAttribute("data-date"), day.date);
+        assert.equal(Number(await bar.getAttribute("data-minutes")), day.event_minutes, `${day.date} minutes`);
+        const split = await bar.$$("rect").map(async (r) => [Number(await r.getAttribute("data-source-id")), Number(await r.getAttribute("data-minutes"))]);
+        const coreSplit = core.insights.per_day[i].sources.map((s) => [s.source_id, s.minutes]);
+        assert.deepEqual([...split].sort((x, y) => x[0] - y[0]), coreSplit, `${day.date} by source`);
+        const label = await bar.$("text.total");
+        if (day.event_minutes > 0) assert.equal(await label.getProperty("textContent"), compactDuration(day.event_minutes));
+        else assert.equal(await label.isExisting(), false);
+      }
+      const projects = await b.$$('[data-chart="projects"] li').map(async (li) => [Number(await li.getAttribute("data-source-id")), Number(await li.getAttribute("data-count")), await li.$(".count").getProperty("textContent")]);
+      assert.deepEqual(
+        projects,
+        core.totals.per_project.map((p) => [p.source_id, p.tasks_completed, `${p.tasks_completed}${p.tasks_completed === 1 ? "1 task" : `${p.tasks_completed} tasks`}`]),
+      );
+      const busiest = b.$('[data-fact="busiest-day"]');
+      assert.equal(await busiest.getAttribute("data-date"), core.totals.busiest_day ?? "");
+      if (core.totals.busiest_day) assert.equal(await busiest.$(".value").getText(), weekdayDate(core.totals.busiest_day));
+      const free = core.insights.longest_free_block;
+      const block = b.$('[data-fact="free-block"]');
+      assert.equal(await block.getAttribute("data-date"), free?.date ?? "");
+      if (free) {
+        assert.equal(await block.$(".value").getText(), formatDuration(free.minutes));
+        assert.equal(await block.$(".detail").getText(), `${weekdayDate(free.date)}, ${free.start}–${free.end}`);
+      }
+    }
+    await b.$("section.figures").scrollIntoView({ block: "center" });
+    await h.screenshot("32-charts");
+    await b.keys("t");
+    await waitForWeek(thisWeek);
+  });
+
+  step("jumps to a date with the month picker, from the keyboard", async () => {
+    const b = h.browser;
+    await b.execute(() => window.scrollTo(0, 0));
+    const trigger = b.$('button[aria-label="Go to a date"]');
+    await trigger.click();
+    const picker = b.$('[role="dialog"][aria-label="Go to a date"]');
+    await picker.waitForDisplayed({ timeoutMsg: "the picker never opened" });
+    const core = h.week(thisWeek);
+    const focused = () => b.execute(() => document.activeElement?.getAttribute("data-date"));
+    await b.waitUntil(async () => Boolean(await focused()), { timeoutMsg: "no day has focus" });
+    const start = await focused();
+    assert.ok(start >= core.first_day && start <= core.last_day, `focus starts in the week on screen (${start})`);
+    assert.equal(await picker.$("th").getAttribute("abbr"), "Monday");
+    await h.screenshot("33-date-picker");
+
+    // Escape closes it and gives focus back to its button.
+    await b.keys("Escape");
+    await picker.waitForExist({ reverse: true });
+    assert.equal(await b.execute(() => document.activeElement?.getAttribute("aria-label")), "Go to a date");
+
+    // Three weeks back by keyboard, then Enter.
+    await b.keys("Enter");
+    await picker.waitForDisplayed();
+    await b.waitUntil(async () => Boolean(await focused()));
+    for (let i = 0; i < 3; i++) await b.keys("ArrowUp");
+    const target = await focused();
+    assert.equal(Date.parse(start) - Date.parse(target), 21 * 86_400_000);
+    await b.keys("Enter");
+    await picker.waitForExist({ reverse: true });
+    const shown = await waitForWeekOtherThan(thisWeek);
+    const landed = h.week(shown);
+    assert.ok(landed.first_day <= target && target <= landed.last_day, `${target} is in ${shown}`);
+    await checkWeekAgainstCore();
+    await b.keys("t");
+    await waitForWeek(thisWeek);
+  });
+
   step("shows provider markup as literal text", async () => {
     const b = h.browser;
     const wednesday = h.week(thisWeek).days[2].date;
@@ -651,6 +803,35 @@ describe("Vica in a real window", () => {
     await h.screenshot("09-week-dark");
     await b.$(".review").scrollIntoView({ block: "start" });
     await h.screenshot("10-reflection-dark");
+  });
+
+  step("details, charts and a Sunday-start date picker in the dark theme", async () => {
+    const b = h.browser;
+    await b.execute(() => window.scrollTo(0, 0));
+    await b.$('button[aria-label="Go to a date"]').click();
+    const picker = b.$('[role="dialog"][aria-label="Go to a date"]');
+    await picker.waitForDisplayed();
+    assert.equal(await picker.$("th").getAttribute("abbr"), "Sunday", "the grid starts on Sunday");
+    await h.screenshot("34-date-picker-dark");
+    // The Sunday after this week's: next week as the user counts weeks.
+    const core = h.week(await shownWeek());
+    const sunday = new Date(Date.parse(`${core.first_day}T00:00:00Z`) + 7 * 86_400_000).toISOString().slice(0, 10);
+    const cell = picker.$(`button[data-date="${sunday}"]`);
+    if (!(await cell.isExisting())) await picker.$('button[aria-label="Next month"]').click();
+    await picker.$(`button[data-date="${sunday}"]`).click();
+    const shown = await waitForWeekOtherThan(core.key);
+    assert.equal(h.week(shown).first_day, sunday);
+    await b.keys("t");
+    await waitForWeek(core.key);
+    await b.$("section.figures").scrollIntoView({ block: "center" });
+    await h.screenshot("35-charts-dark");
+    await b.execute(() => window.scrollTo(0, 0));
+    await b.$("section.days li.event button.item").click();
+    const dialog = b.$('dialog[open][aria-labelledby="details-title"]');
+    await dialog.waitForDisplayed();
+    await h.screenshot("36-details-dark");
+    await b.keys("Escape");
+    await dialog.waitForExist({ reverse: true });
   });
 
   step("fits a narrow window", async () => {
