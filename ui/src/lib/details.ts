@@ -2,7 +2,8 @@
 // IPC: unit-tested in details.test.ts.
 
 import type { EventItem, Response, TaskItem } from "../ipc";
-import { formatDuration, shortDate, weekdayDate } from "./format";
+import { addDays } from "./calendar";
+import { formatDuration, parseIsoDate, shortDate, weekdayDate } from "./format";
 
 /** The item the user selected, with the day it was selected on. */
 export type SelectedItem = { kind: "event"; item: EventItem; date: string } | { kind: "task"; item: TaskItem; date: string };
@@ -63,10 +64,7 @@ export function eventWhen(e: EventItem, date: string): string {
 }
 
 function lastDay(endExclusive: string): string | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(endExclusive);
-  if (!m) return null;
-  const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) - 86_400_000;
-  return new Date(t).toISOString().slice(0, 10);
+  return parseIsoDate(endExclusive) ? addDays(endExclusive, -1) : null;
 }
 
 /** The whole event's length, for timed events: "1 h 15 min". */
