@@ -1,0 +1,123 @@
+// Start-up time and idle memory of the real app under Xvfb, for
+// docs/benchmarks.md. Figures, not pass/fail: the test fails only when the
+// app does not come up. Writes e2e/output/perf.json and prints the figures.
+//
+// - Start to first rendered week: from asking tauri-driver for a session
+//   (which launches the app) until the week's day columns are on screen with
+//   loading settled, on a data dir that already holds the demo (a second and
+//   later start, as a user has). Three starts; the median is reported.
+//   "Cold" here is a new process; the OS file cache is warm.
+// - Idle memory: 5 s after the first week showed, the resident set (RSS) and
+//   the proportional set (PSS, shared pages split between processes) of the
+//   app and every process below it (WebKit's web and network processes).
+
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { APP, Harness, OUTPUT } from "../lib/harness.mjs";
+
+const h = new Harness();
+
+/** pid -> { ppid, name, cmd } for every process we may read. */
+function processes() {
+  const all = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, "utf8");
+      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      const name = /^Name:\s+(.*)$/m.exec(status)?.[1] ?? "";
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ").trim();
+      all.set(Number(entry), { ppid, name, cmd });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return all;
+}
+
+/** kB of a field in /proc/<pid>/smaps_rollup (Rss, Pss), or 0. */
+function rollup(pid, field) {
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** The app's processes: the newest one running APP and everything below it. */
+function appTree() {
+  const all = processes();
+  const apps = [...all.entries()].filter(([, p]) => p.cmd.startsWith(APP)).map(([pid]) => pid);
+  assert.ok(apps.length > 0, `no process runs ${APP}`);
+  const root = Math.max(...apps);
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [pid, p] of all) if (p.ppid === tree[i]) tree.push(pid);
+  }
+  return tree.map((pid) => ({ pid, name: all.get(pid)?.name ?? "?" }));
+}
+
+async function weekOnScreen() {
+  const b = h.browser;
+  await b.$("section.days").waitForExist({ timeout: 30_000 });
+  await b.$('main[aria-busy="false"]').waitForExist({ timeout: 30_000 });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+describe("performance of the real app", () => {
+  before(async () => {
+    await h.start();
+    // First run: the demo arrives through the app's own sync.
+    await h.open();
+    await h.close();
+  });
+  after(async () => {
+    await h.stop();
+  });
+
+  it("measures start to first rendered week and idle memory", async () => {
+    const starts = [];
+    let memory = null;
+    for (let run = 0; run < 3; run++) {
+      const t0 = performance.now();
+      await h.open({ week: false });
+      await weekOnScreen();
+      starts.push(Math.round(performance.now() - t0));
+      if (run === 0) {
+        await new Promise((r) => setTimeout(r, 5000));
+        const tree = appTree();
+        const procs = tree.map(({ pid, name }) => ({
+          pid,
+          name,
+          rss_kb: rollup(pid, "Rss"),
+          pss_kb: rollup(pid, "Pss"),
+        }));
+        memory = {
+          processes: procs,
+          rss_mb: Math.round(procs.reduce((s, p) => s + p.rss_kb, 0) / 1024),
+          pss_mb: Math.round(procs.reduce((s, p) => s + p.pss_kb, 0) / 1024),
+        };
+      }
+      await h.close();
+    }
+    const figures = {
+      measured_at: new Date().toISOString(),
+      display: "Xvfb 1400x900x24",
+      start_to_first_week_ms: { runs: starts, median: median(starts) },
+      idle_memory: memory,
+    };
+    writeFileSync(join(OUTPUT, "perf.json"), JSON.stringify(figures, null, 2) + "\n");
+    console.log(
+      `perf: start to first rendered week ${median(starts)} ms (runs ${starts.join(", ")} ms); ` +
+        `idle memory of ${memory.processes.length} processes (${memory.processes.map((p) => p.name).join(", ")}): ` +
+        `RSS ${memory.rss_mb} MB, PSS ${memory.pss_mb} MB`,
+    );
+    assert.ok(existsSync(join(OUTPUT, "perf.json")));
+    assert.ok(memory.processes.length >= 2, "the app and at least one WebKit process");
+    assert.ok(memory.rss_mb > 0);
+  });
+});
