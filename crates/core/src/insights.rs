@@ -223,7 +223,7 @@ fn longest_gap(
 
 /// The instant a local wall-clock time happens on `date`: the earlier one in
 /// a repeated hour, the first instant after the gap in a skipped one.
-fn local_instant(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+pub(crate) fn local_instant(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
     let mut t = date.and_time(time);
     for _ in 0..8 {
         match tz.from_local_datetime(&t) {

@@ -11,9 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
-};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -559,15 +557,7 @@ impl Layout {
 /// The instant a local date begins. Where midnight does not exist (a DST gap
 /// at midnight), the day begins at the first instant after the gap.
 fn local_midnight(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
-    let mut t = date.and_time(NaiveTime::MIN);
-    for _ in 0..4 {
-        match tz.from_local_datetime(&t) {
-            LocalResult::Single(dt) => return dt.with_timezone(&Utc),
-            LocalResult::Ambiguous(earliest, _) => return earliest.with_timezone(&Utc),
-            LocalResult::None => t += Duration::minutes(30),
-        }
-    }
-    date.and_time(NaiveTime::MIN).and_utc()
+    crate::insights::local_instant(tz, date, NaiveTime::MIN)
 }
 
 /// Minutes covered by the union of `intervals` within `[from, to)`.
