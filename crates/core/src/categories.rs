@@ -223,6 +223,8 @@ pub struct Verdict {
     pub counted: bool,
     pub not_counted: Option<NotCounted>,
     pub annotation: Option<Annotation>,
+    /// The user's choice for the event's recurring series, if any.
+    pub series_choice: Option<Assignment>,
 }
 
 /// The per-series choices, keyed by (source id, series id).
@@ -251,6 +253,7 @@ impl Rules<'_> {
                 counted: false,
                 not_counted: Some(NotCounted::Annotation),
                 annotation,
+                series_choice: None,
             };
         }
         let series_choice = r
@@ -303,6 +306,7 @@ impl Rules<'_> {
             counted: not_counted.is_none(),
             not_counted,
             annotation: None,
+            series_choice,
         }
     }
 }

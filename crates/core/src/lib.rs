@@ -4,11 +4,13 @@
 //! - [`model`] holds the domain types the store reads and writes.
 //! - [`week`] turns the store's rows into the weekly review: days, totals and deltas.
 //! - [`insights`] splits a week's hours by day and source and finds its longest free block.
+//! - [`categories`] holds the attended-time rules: what counts, and as meetings, focus or personal.
 //! - [`export`] renders a week as Markdown.
 //! - [`settings`] are the user's preferences; [`paths`] says where data lives.
 //!
 //! Sync, providers and the desktop shell build on this crate; it depends on none of them.
 
+pub mod categories;
 pub mod error;
 pub mod export;
 pub mod insights;

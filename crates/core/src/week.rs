@@ -202,6 +202,8 @@ pub struct EventItem {
     pub show_as: ShowAs,
     /// The recurring series it belongs to (for "count this series as …").
     pub series_id: Option<String>,
+    /// The user's choice for that series, if one is set.
+    pub series_choice: Option<crate::categories::Assignment>,
 }
 
 /// A task as the review shows it.
@@ -661,6 +663,7 @@ fn event_item(
         kind: r.kind,
         show_as: r.show_as,
         series_id: r.series_id.clone(),
+        series_choice: verdict.series_choice,
     }
 }
 

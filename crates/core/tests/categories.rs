@@ -368,6 +368,11 @@ fn title_rules_and_series_choices_recategorize_or_exclude() {
         .collect();
     assert_eq!(syncs, [(Some(Category::Focus), true); 2]);
     assert!(find(&week, "Office hours").counted);
+    assert_eq!(
+        find(&week, "Weekly sync").series_choice,
+        Some(Assignment::Focus)
+    );
+    assert_eq!(find(&week, "Commute").series_choice, None);
     let c = week.totals.categories;
     assert_eq!((c.meetings, c.focus, c.personal, c.other), (60, 120, 60, 0));
 

@@ -90,6 +90,8 @@ export interface EventItem {
   show_as: ShowAs;
   /** The recurring series it belongs to, for "count this series as …". */
   series_id: string | null;
+  /** The user's choice for that series, if one is set. */
+  series_choice: Assignment | null;
 }
 
 /** `vica_core::categories::Category`, highest priority first. */

@@ -31,6 +31,7 @@ const event: EventItem = {
   kind: "default",
   show_as: "busy",
   series_id: null,
+  series_choice: null,
 };
 
 describe("providerOf", () => {

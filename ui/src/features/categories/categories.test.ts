@@ -47,6 +47,7 @@ function event(over: Partial<EventItem>): EventItem {
     kind: "default",
     show_as: "busy",
     series_id: null,
+    series_choice: null,
     ...over,
   };
 }
