@@ -326,76 +326,6 @@ describe("Vica in a real window", () => {
     assert.ok(await b.$(".pill=This week").isDisplayed());
   });
 
-  step("shows time by category and each event's category as the core counts them; the rules are in Settings", async () => {
-    const b = h.browser;
-    await b.execute(() => window.scrollTo(0, 0));
-    const key = await shownWeek();
-    const CATS = ["meetings", "focus", "personal", "other"];
-    /** The category panel and the day bars agree with the core's model of the week. */
-    async function checkCategories() {
-      const core = h.week(key);
-      const panel = b.$("[data-categories]");
-      await panel.waitForExist();
-      for (const c of CATS) {
-        const li = panel.$(`.figures [data-category="${c}"]`);
-        const shown = core.totals.categories[c] !== 0 || core.change.categories[c] !== 0;
-        assert.equal(await li.isExisting(), shown, `${c} listed`);
-        if (shown) {
-          assert.equal(Number(await li.getAttribute("data-minutes")), core.totals.categories[c], c);
-          assert.equal(Number(await li.getAttribute("data-delta")), core.change.categories[c], c);
-        }
-      }
-      for (const day of core.days) {
-        const segments = await b.$$(`[data-categories] .day[data-date="${day.date}"] .segment`).map((s) => s.getAttribute("data-category"));
-        assert.deepEqual(segments, CATS.filter((c) => day.categories[c] > 0), day.date);
-      }
-      return core;
-    }
-    const core = await checkCategories();
-    // Every timed event carries its category, or why it does not count.
-    const gym = core.days.flatMap((d) => d.events).find((e) => e.title === "Gym");
-    assert.ok(gym, "the demo week has a gym slot");
-    assert.equal(gym.category, "focus", "alone in it: focus by default");
-    const tags = await b.$$("section.days .event .tag").map((t) => t.getProperty("textContent"));
-    assert.ok(tags.includes("Focus") && tags.includes("Meetings"), `tags: ${tags}`);
-    assert.ok(tags.some((t) => t.includes("free, not counted")), `a free event is listed, not counted: ${tags}`);
-    await b.$("[data-categories]").scrollIntoView({ block: "center" });
-    await h.screenshot("26-categories");
-
-    // Mark the Personal calendar personal in Settings: the gym moves to personal.
-    await b.execute(() => window.scrollTo(0, 0));
-    await b.$('button[aria-label="Settings"]').click();
-    const dialog = b.$("dialog[open]");
-    await dialog.waitForDisplayed();
-    const rules = b.$("[data-time-rules]");
-    await rules.waitForExist();
-    const personal = b.$(`[data-personal-source="${gym.source_id}"]`);
-    await personal.waitForExist();
-    await personal.scrollIntoView({ block: "center" });
-    await h.screenshot("27-settings-rules");
-    await personal.click();
-    await b.$('dialog button[type="submit"]').click();
-    await dialog.waitForExist({ reverse: true });
-    await b.waitUntil(async () => (await b.$$("[data-categories] .figures [data-category=personal]").length) === 1, {
-      timeoutMsg: "personal time never showed",
-    });
-    const after = await checkCategories();
-    assert.equal(after.days.flatMap((d) => d.events).find((e) => e.title === "Gym").category, "personal");
-    assert.equal(after.totals.event_minutes, core.totals.event_minutes, "the same time, counted in another category");
-
-    // And back, so later steps see the defaults.
-    await b.execute(() => window.scrollTo(0, 0));
-    await b.$('button[aria-label="Settings"]').click();
-    await dialog.waitForDisplayed();
-    await b.$(`[data-personal-source="${gym.source_id}"]`).scrollIntoView({ block: "center" });
-    await b.$(`[data-personal-source="${gym.source_id}"]`).click();
-    await b.$('dialog button[type="submit"]').click();
-    await dialog.waitForExist({ reverse: true });
-    await b.waitUntil(async () => (await b.$$("[data-categories] .figures [data-category=personal]").length) === 0, {
-      timeoutMsg: "personal time stayed after the calendar was unmarked",
-    });
-  });
-
   // Week view: item details, charts, date picker (issue #6).
 
   step("opens an event's and a task's details; Escape gives focus back to the item", async () => {
@@ -482,6 +412,76 @@ describe("Vica in a real window", () => {
     await h.screenshot("32-charts");
     await b.keys("t");
     await waitForWeek(thisWeek);
+  });
+
+  step("shows time by category and each event's category as the core counts them; the rules are in Settings", async () => {
+    const b = h.browser;
+    await b.execute(() => window.scrollTo(0, 0));
+    const key = await shownWeek();
+    const CATS = ["meetings", "focus", "personal", "other"];
+    /** The category panel and the day bars agree with the core's model of the week. */
+    async function checkCategories() {
+      const core = h.week(key);
+      const panel = b.$("[data-categories]");
+      await panel.waitForExist();
+      for (const c of CATS) {
+        const li = panel.$(`.figures [data-category="${c}"]`);
+        const shown = core.totals.categories[c] !== 0 || core.change.categories[c] !== 0;
+        assert.equal(await li.isExisting(), shown, `${c} listed`);
+        if (shown) {
+          assert.equal(Number(await li.getAttribute("data-minutes")), core.totals.categories[c], c);
+          assert.equal(Number(await li.getAttribute("data-delta")), core.change.categories[c], c);
+        }
+      }
+      for (const day of core.days) {
+        const segments = await b.$$(`[data-categories] .day[data-date="${day.date}"] .segment`).map((s) => s.getAttribute("data-category"));
+        assert.deepEqual(segments, CATS.filter((c) => day.categories[c] > 0), day.date);
+      }
+      return core;
+    }
+    const core = await checkCategories();
+    // Every timed event carries its category, or why it does not count.
+    const gym = core.days.flatMap((d) => d.events).find((e) => e.title === "Gym");
+    assert.ok(gym, "the demo week has a gym slot");
+    assert.equal(gym.category, "focus", "alone in it: focus by default");
+    const tags = await b.$$("section.days .event .tag").map((t) => t.getProperty("textContent"));
+    assert.ok(tags.includes("Focus") && tags.includes("Meetings"), `tags: ${tags}`);
+    assert.ok(tags.some((t) => t.includes("free, not counted")), `a free event is listed, not counted: ${tags}`);
+    await b.$("[data-categories]").scrollIntoView({ block: "center" });
+    await h.screenshot("26-categories");
+
+    // Mark the Personal calendar personal in Settings: the gym moves to personal.
+    await b.execute(() => window.scrollTo(0, 0));
+    await b.$('button[aria-label="Settings"]').click();
+    const dialog = b.$("dialog[open]");
+    await dialog.waitForDisplayed();
+    const rules = b.$("[data-time-rules]");
+    await rules.waitForExist();
+    const personal = b.$(`[data-personal-source="${gym.source_id}"]`);
+    await personal.waitForExist();
+    await personal.scrollIntoView({ block: "center" });
+    await h.screenshot("27-settings-rules");
+    await personal.click();
+    await b.$('dialog button[type="submit"]').click();
+    await dialog.waitForExist({ reverse: true });
+    await b.waitUntil(async () => (await b.$$("[data-categories] .figures [data-category=personal]").length) === 1, {
+      timeoutMsg: "personal time never showed",
+    });
+    const after = await checkCategories();
+    assert.equal(after.days.flatMap((d) => d.events).find((e) => e.title === "Gym").category, "personal");
+    assert.equal(after.totals.event_minutes, core.totals.event_minutes, "the same time, counted in another category");
+
+    // And back, so later steps see the defaults.
+    await b.execute(() => window.scrollTo(0, 0));
+    await b.$('button[aria-label="Settings"]').click();
+    await dialog.waitForDisplayed();
+    await b.$(`[data-personal-source="${gym.source_id}"]`).scrollIntoView({ block: "center" });
+    await b.$(`[data-personal-source="${gym.source_id}"]`).click();
+    await b.$('dialog button[type="submit"]').click();
+    await dialog.waitForExist({ reverse: true });
+    await b.waitUntil(async () => (await b.$$("[data-categories] .figures [data-category=personal]").length) === 0, {
+      timeoutMsg: "personal time stayed after the calendar was unmarked",
+    });
   });
 
   step("jumps to a date with the month picker, from the keyboard", async () => {
