@@ -945,7 +945,7 @@ exit 0
     assert.match(focused, /^Try with demo data/, "the first choice has the focus");
     assert.ok(await b.$("button*=Connect an account").isDisplayed());
     assert.doesNotMatch(a.status(), /\(demo\)/, "no demo account until it is chosen");
-    await a.screenshot("20-welcome");
+    await a.screenshot("40-welcome");
 
     // "Connect an account" opens the Accounts screen over the welcome; Escape closes it.
     await b.$("button*=Connect an account").click();
@@ -956,7 +956,7 @@ exit 0
       assert.ok(await b.$(`button=Connect ${name}`).isExisting(), `Connect ${name}`);
     }
     assert.ok(await b.$("button=Add ICS calendar…").isExisting(), "Add ICS calendar");
-    await a.screenshot("21-accounts-first-run");
+    await a.screenshot("41-accounts-first-run");
     await b.keys("Escape");
     await dialog.waitForExist({ reverse: true });
     assert.ok(await welcome.isDisplayed(), "back on the welcome");
@@ -983,7 +983,7 @@ exit 0
     await refused.waitForDisplayed({ timeoutMsg: "a wrong token was not refused" });
     assert.match(await refused.getText(), /did not accept this API token/);
     assert.equal(await field.getAttribute("aria-invalid"), "true");
-    await a.screenshot("22-todoist-token-refused");
+    await a.screenshot("42-todoist-token-refused");
 
     await field.setValue(TOKEN);
     await b.$("button=Connect").click();
@@ -994,7 +994,7 @@ exit 0
     await todoist.waitForExist();
     assert.equal(await todoist.getAttribute("data-state"), "connected");
     assert.equal(await todoist.$(".badge").getText(), "Connected");
-    await a.screenshot("23-accounts-todoist-connected");
+    await a.screenshot("43-accounts-todoist-connected");
     await closeAccounts();
 
     // The sync that followed brought its finished tasks into this week.
@@ -1019,7 +1019,7 @@ exit 0
     await b.$("button=Connect Google").click();
     await b.$("#waiting-title").waitForDisplayed();
     assert.equal(await b.execute(() => document.activeElement?.id), "accounts-cancel", "Cancel has the focus");
-    await a.screenshot("24a-waiting-for-the-browser");
+    await a.screenshot("44-waiting-for-the-browser");
     await b.$("#accounts-cancel").click();
     const cancelled = b.$("#accounts-failure");
     await cancelled.waitForDisplayed();
@@ -1034,7 +1034,7 @@ exit 0
     assert.equal(await row("alice@example.com").getAttribute("data-state"), "connected");
     const urls = readFileSync(opened, "utf8");
     assert.match(urls, /\/authorize\?.*code_challenge_method=S256/, "the browser got the authorize URL with PKCE");
-    await a.screenshot("24-accounts-google-connected");
+    await a.screenshot("45-accounts-google-connected");
 
     // No client id for Microsoft: the message of issue #5 and the way to the guide.
     await b.$("button=Connect Microsoft").click();
@@ -1046,7 +1046,7 @@ exit 0
     await b.waitUntil(async () => readFileSync(opened, "utf8").includes("docs/oauth-setup.md"), {
       timeoutMsg: "the setup guide was not opened",
     });
-    await a.screenshot("25-accounts-not-configured");
+    await a.screenshot("46-accounts-not-configured");
     await closeAccounts();
 
     await b.$(".event-title=Planning with the fake Google").waitForExist({
@@ -1082,7 +1082,7 @@ exit 0
     await field.waitForDisplayed();
     await b.$("#ics-title").scrollIntoView({ block: "center" });
     await field.setValue(file);
-    await a.screenshot("25b-accounts-add-ics");
+    await a.screenshot("47-accounts-add-ics");
     await b.$("button=Add").click();
     const notice = b.$("#accounts-notice");
     await notice.waitForDisplayed({ timeoutMsg: "the ICS calendar was not added" });
@@ -1112,7 +1112,7 @@ exit 0
     await b.pause(300);
     assert.ok(await b.$("dialog[open]").isExisting(), "not saved");
     await field.scrollIntoView({ block: "center" });
-    await a.screenshot("25c-settings-sync-interval-refused");
+    await a.screenshot("48-settings-sync-interval-refused");
     await field.setValue("30");
     await b.$('dialog button[type="submit"]').click();
     await dialog.waitForExist({ reverse: true });
@@ -1132,7 +1132,7 @@ exit 0
     await b.$("#accounts-notice").waitForDisplayed();
     assert.equal(await b.$("#demo-title").isExisting(), false, "no demo section any more");
     assert.doesNotMatch(a.status(), /\(demo\)/, "the demo's accounts are gone");
-    await a.screenshot("26-accounts-demo-left");
+    await a.screenshot("49-accounts-demo-left");
     await closeAccounts();
     await b.$("section.days").waitForExist();
     await b.$(".task-title=Renew the library card").waitForExist({ timeoutMsg: "Todoist's task left with the demo" });
@@ -1148,7 +1148,7 @@ exit 0
     await b.$('button[aria-label="Disconnect Todoist"]').click();
     assert.equal(await b.$("#confirm-title").getText(), "Disconnect Todoist?");
     assert.equal(await b.$('input[name="cached_data"][value="keep"]').isSelected(), true, "keeping is the default");
-    await a.screenshot("27-disconnect-confirm");
+    await a.screenshot("50-disconnect-confirm");
     await b.$(".confirm").$("button=Disconnect").click();
     await b.$("#accounts-notice").waitForDisplayed();
     assert.match(await b.$("#accounts-notice").getText(), /^Disconnected Todoist; its cached data is kept/);
@@ -1156,7 +1156,7 @@ exit 0
     assert.equal(await todoist.getAttribute("data-state"), "needs_reconnect");
     assert.equal(await todoist.$(".badge").getText(), "Needs reconnect");
     assert.ok(await b.$('button[aria-label="Reconnect Todoist"]').isExisting());
-    await a.screenshot("28-accounts-needs-reconnect");
+    await a.screenshot("51-accounts-needs-reconnect");
     const key = await b.$("section.days").getAttribute("data-week");
     assert.ok(
       a.week(key).days.some((d) => d.tasks.some((t) => t.content === "Renew the library card")),
@@ -1186,6 +1186,6 @@ exit 0
     await b.$("main.welcome").waitForDisplayed({ timeoutMsg: "the welcome did not come back" });
     assert.equal(await b.$('dialog[open][aria-labelledby="accounts-title"]').isExisting(), false);
     assert.doesNotMatch(a.status(), /Todoist|alice@example\.com/, "both accounts and their data are gone");
-    await a.screenshot("29-welcome-again");
+    await a.screenshot("52-welcome-again");
   });
 });
