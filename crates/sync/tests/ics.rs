@@ -431,6 +431,20 @@ fn mangled_fixtures_never_panic_and_what_is_kept_is_valid() {
     );
 }
 
+/// Found by fuzzing: the rrule crate panicked on a non-ASCII weekday.
+#[test]
+fn a_rule_with_non_ascii_text_is_rejected_not_a_panic() {
+    let feed = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:odd\r\nDTSTART:20261001T090000Z\r\nRRULE:FREQ=WEEKLY;BYDAY=1\u{20ac}\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:fine\r\nDTSTART:20261001T090000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let feed = parse_feed(feed.as_bytes(), chrono_tz::UTC, autumn_2026()).unwrap();
+    assert_eq!(feed.rejected.len(), 1);
+    assert_eq!(feed.rejected[0].0, "odd");
+    assert_eq!(listing(&feed)[0].0, "fine");
+    // The same inside a VTIMEZONE's rule: the zone is not usable, the event still is.
+    let zone = "BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:Odd\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nRRULE:FREQ=YEARLY;BYDAY=-1\u{20ac};BYMONTH=10\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:z\r\nDTSTART;TZID=Odd:20261101T090000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let feed = parse_feed(zone.as_bytes(), chrono_tz::UTC, autumn_2026()).unwrap();
+    assert_eq!(listing(&feed).len(), 1);
+}
+
 /// `n` single events, one an hour from `start`, each with `pad` bytes of description.
 fn generated(n: usize, start: DateTime<Utc>, pad: usize) -> String {
     let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Vica tests//EN\r\n");

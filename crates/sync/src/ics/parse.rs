@@ -656,6 +656,11 @@ pub(crate) fn expand_rule(
 ) -> Result<(Vec<NaiveDateTime>, bool), String> {
     let rule = rule.trim();
     let rule = rule.strip_prefix("RRULE:").unwrap_or(rule);
+    // The rrule crate slices weekday names by bytes and panics on
+    // non-ASCII text (found by fuzzing); a valid rule is ASCII anyway.
+    if !rule.is_ascii() {
+        return Err("it has characters a rule cannot have".into());
+    }
     let mut parts = Vec::new();
     let mut until_local = None;
     for part in rule.split(';').map(str::trim).filter(|p| !p.is_empty()) {
