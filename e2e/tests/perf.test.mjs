@@ -68,8 +68,34 @@ async function weekOnScreen() {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/**
+ * Ends app processes an earlier suite of this run left behind (they run
+ * this run's private copy of the app): the single-instance plugin would
+ * hand every new start over to them, and no window would open.
+ */
+async function endLeftoverApps() {
+  const leftovers = () => [...processes().entries()].filter(([, p]) => p.cmd.startsWith(APP)).map(([pid]) => pid);
+  for (const pid of leftovers()) {
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      // Already gone.
+    }
+  }
+  const until = Date.now() + 10_000;
+  while (leftovers().length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of leftovers()) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
 describe("performance of the real app", () => {
   before(async () => {
+    await endLeftoverApps();
     await h.start();
     // First run: the demo arrives through the app's own sync.
     await h.open();
