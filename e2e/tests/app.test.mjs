@@ -482,6 +482,37 @@ describe("Vica in a real window", () => {
     await b.waitUntil(async () => (await b.$$("[data-categories] .figures [data-category=personal]").length) === 0, {
       timeoutMsg: "personal time stayed after the calendar was unmarked",
     });
+
+    // Count the daily standup series as focus from an event's details, then back to the rules.
+    const standup = core.days.flatMap((d) => d.events.map((e) => ({ e, date: d.date }))).find((x) => x.e.title === "Daily standup");
+    assert.ok(standup, "the demo week has a standup");
+    const item = b.$(`[data-item="event-${standup.e.id}-${standup.date}"]`);
+    await item.scrollIntoView({ block: "center" });
+    await item.click();
+    const details = b.$('dialog[open][aria-labelledby="details-title"]');
+    await details.waitForDisplayed();
+    const pick = details.$("[data-series-choice]");
+    await pick.waitForExist({ timeoutMsg: "no series choice for a recurring event" });
+    await pick.selectByAttribute("value", "focus");
+    await details.$("p.hint[role=status]").waitForExist({ timeoutMsg: "the series choice was not saved" });
+    await h.screenshot("28-series-choice");
+    const focused = h.week(key);
+    const standups = focused.days.flatMap((d) => d.events).filter((e) => e.title === "Daily standup");
+    assert.ok(standups.length > 0 && standups.every((e) => e.series_choice === "focus" && e.category === "focus"));
+    await b.keys("Escape");
+    await details.waitForExist({ reverse: true });
+    await b.waitUntil(async () => Number(await b.$('[data-categories] .figures [data-category="focus"]').getAttribute("data-minutes")) === focused.totals.categories.focus, {
+      timeoutMsg: "the focus total never moved",
+    });
+    await checkCategories();
+    await item.click();
+    await details.waitForDisplayed();
+    assert.equal(await details.$("[data-series-choice]").getValue(), "focus", "the picker opens on the stored choice");
+    await details.$("[data-series-choice]").selectByAttribute("value", "");
+    await details.$("p.hint[role=status]").waitForExist();
+    await b.keys("Escape");
+    await details.waitForExist({ reverse: true });
+    assert.equal(h.week(key).totals.categories.focus, core.totals.categories.focus, "back to the rules");
   });
 
   step("jumps to a date with the month picker, from the keyboard", async () => {
