@@ -5,8 +5,9 @@ use serde::Serialize;
 /// A failure as the UI sees it: a stable machine-readable `code` and a
 /// message meant for people.
 ///
-/// Codes: `invalid_week`, `invalid_setting`, `database`, `not_found`, `io`,
-/// `clipboard`, `internal`.
+/// Codes: `invalid_week`, `invalid_setting`, `database`, `disk_full`,
+/// `read_only`, `busy`, `not_found`, `io`, `clipboard`, `internal` (and the
+/// account and link codes of their modules).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IpcError {
     pub code: String,
@@ -40,6 +41,9 @@ impl From<vica_core::Error> for IpcError {
             | E::DatabaseTooNew { .. }
             | E::Migration { .. }
             | E::Sqlite(_) => "database",
+            E::DiskFull => "disk_full",
+            E::ReadOnly => "read_only",
+            E::Busy { .. } => "busy",
             E::NotFound(_) => "not_found",
             E::NoDataDir | E::Io { .. } => "io",
             _ => "internal",
@@ -87,6 +91,21 @@ mod tests {
             (err.code.as_str(), err.message.as_str()),
             ("not_found", "account 7 not found")
         );
+    }
+
+    #[test]
+    fn storage_faults_get_codes_the_window_can_explain() {
+        let cases = [
+            (vica_core::Error::DiskFull, "disk_full"),
+            (vica_core::Error::ReadOnly, "read_only"),
+            (vica_core::Error::Busy { seconds: 5 }, "busy"),
+        ];
+        for (err, code) in cases {
+            let message = err.to_string();
+            let ipc = IpcError::from(err);
+            assert_eq!(ipc.code, code);
+            assert_eq!(ipc.message, message);
+        }
     }
 
     #[test]
