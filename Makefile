@@ -5,7 +5,8 @@
 CARGO ?= cargo
 APP := target/debug/vica-app
 
-.PHONY: run setup ui app cli test lint test-rust test-ui test-keychain e2e fmt test-fuzz bench
+.PHONY: run setup ui app cli test lint test-rust test-ui test-keychain e2e fmt \
+	bundle install-test lint-workflows licenses licenses-check test-fuzz bench
 
 run: app
 	./$(APP)
@@ -23,7 +24,7 @@ app: ui
 cli:
 	$(CARGO) build -p vica-cli
 
-test: setup lint test-ui test-rust test-fuzz test-keychain e2e
+test: setup lint lint-workflows licenses-check test-ui test-rust test-fuzz test-keychain e2e install-test
 
 lint: ui
 	$(CARGO) fmt --all -- --check
@@ -54,3 +55,24 @@ e2e: setup
 
 fmt:
 	$(CARGO) fmt --all
+
+# The release app and its .deb and .rpm (target/release/bundle/), with the
+# Tauri CLI at a pinned version.
+bundle: setup
+	./scripts/bundle.sh
+
+# Installs the .deb, runs the installed app in a real window, removes it.
+# Needs root; one window test at a time machine-wide (the lock).
+install-test: bundle
+	flock /tmp/vica-e2e.lock ./scripts/install-test.sh
+
+# The release workflow, checked with actionlint.
+lint-workflows:
+	./scripts/lint-workflows.sh
+
+# The bundled dependencies' licenses shown in About (src-tauri/third-party-licenses.json).
+licenses:
+	python3 scripts/licenses.py
+
+licenses-check:
+	python3 scripts/licenses.py --check

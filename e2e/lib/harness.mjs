@@ -63,6 +63,31 @@ async function waitForPort(port, child, ms = 20_000) {
   throw new Error(`tauri-driver did not listen on port ${port} within ${ms} ms`);
 }
 
+/** The D-Bus name tauri-plugin-single-instance holds for the running app. */
+const SINGLE_INSTANCE_NAME = "app.vica.desktop.SingleInstance";
+
+/** Waits (up to 15 s) until no running app holds the single-instance name on the session bus. */
+async function singleInstanceReleased(ms = 15_000) {
+  if (!process.env.DBUS_SESSION_BUS_ADDRESS || !which("dbus-send")) return;
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    let held = false;
+    try {
+      const out = execFileSync(
+        "dbus-send",
+        ["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+          "org.freedesktop.DBus.NameHasOwner", `string:${SINGLE_INSTANCE_NAME}`],
+        { encoding: "utf8" },
+      );
+      held = out.includes("boolean true");
+    } catch {
+      return;
+    }
+    if (!held) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /**
  * One test run: a fresh data dir, tauri-driver started with VICA_DATA_DIR
  * pointing at it, and app sessions opened and closed on demand.
@@ -198,6 +223,9 @@ export class Harness {
     const browser = this.browser;
     this.browser = null;
     await browser.deleteSession();
+    // The app holds a D-Bus name while it runs (single instance): a launch
+    // before it is released would only hand over to the closing app and exit.
+    await singleInstanceReleased();
   }
 
   async stop({ keepData = false } = {}) {
