@@ -8,6 +8,29 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
+/// The longest event title or task content the store keeps, in characters.
+/// Provider text beyond the limits is cut (with `…`) when a page is written:
+/// the full text stays at the provider, one click away through the item's
+/// link, and a hostile feed cannot make every week view read megabytes.
+pub const TITLE_MAX_CHARS: usize = 1_000;
+/// The longest location the store keeps, in characters.
+pub const LOCATION_MAX_CHARS: usize = 1_000;
+/// The longest description the store keeps, in characters.
+pub const DESCRIPTION_MAX_CHARS: usize = 20_000;
+
+/// `text` cut to at most `max_chars` characters, the last of them `…` when
+/// anything was cut (trailing spaces before it dropped). Cuts fall on character boundaries, never inside one.
+pub fn clip(text: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max_chars) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some(_) => {
+            let keep = max_chars.saturating_sub(1);
+            let end = text.char_indices().nth(keep).map_or(text.len(), |(i, _)| i);
+            std::borrow::Cow::Owned(format!("{}…", text[..end].trim_end()))
+        }
+    }
+}
+
 /// A service Vica reads from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -390,4 +413,26 @@ pub struct SyncState {
     pub last_attempt_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+}
+
+#[cfg(test)]
+mod clip_tests {
+    use super::clip;
+
+    #[test]
+    fn short_text_is_kept_as_it_is() {
+        assert_eq!(clip("Daily standup", 13), "Daily standup");
+        assert_eq!(clip("", 0), "");
+    }
+
+    #[test]
+    fn long_text_is_cut_on_a_character_boundary_with_an_ellipsis() {
+        let cut = clip("Stand·up ✓ with the team", 11);
+        assert_eq!(cut, "Stand·up ✓…");
+        assert_eq!(cut.chars().count(), 11);
+        // No space left before the ellipsis.
+        assert_eq!(clip("Stand·up ✓ with the team", 10), "Stand·up…");
+        let emoji = "🎉".repeat(50);
+        assert_eq!(clip(&emoji, 5), format!("{}…", "🎉".repeat(4)));
+    }
 }

@@ -1,6 +1,7 @@
 //! Hostile content end to end: the 50 strings of `vica_fakes::hostile` as
 //! event titles, descriptions and locations and as task contents, written
-//! through the real store on disk, read back unchanged, shown in the week
+//! through the real store on disk, read back unchanged (cut at the model's
+//! length limits, the 100 kB and 1 MB ones), shown in the week
 //! model as plain data, and exported to a note that keeps its structure:
 //! front matter that parses as YAML, one pair of markers, no HTML and no
 //! link from the data.
@@ -13,7 +14,9 @@ use chrono_tz::Tz;
 use pulldown_cmark::{Event, Options, Parser, Tag};
 use vica_core::Store;
 use vica_core::export::{BEGIN_MARKER, END_MARKER, Template, merge_note, new_note, render};
-use vica_core::model::{EventTime, Reflection};
+use vica_core::model::{
+    DESCRIPTION_MAX_CHARS, EventTime, LOCATION_MAX_CHARS, Reflection, TITLE_MAX_CHARS, clip,
+};
 use vica_core::settings::Settings;
 use vica_core::store::{CursorUpdate, Page};
 use vica_core::week::{Week, WeekKey};
@@ -82,14 +85,25 @@ fn loaded() -> Loaded {
             end: start + Duration::minutes(30),
         };
         e.series_id = None;
-        events.insert(e.provider_id.clone(), (title, description, location));
+        // What the store keeps: the text, cut at the model's limits.
+        events.insert(
+            e.provider_id.clone(),
+            (
+                clip(&title, TITLE_MAX_CHARS).into_owned(),
+                clip(&description, DESCRIPTION_MAX_CHARS).into_owned(),
+                clip(&location, LOCATION_MAX_CHARS).into_owned(),
+            ),
+        );
         event_page.events.push(e);
 
         let mut t = project.tasks[0].clone();
         t.provider_id = format!("hostile-task-{i}");
         t.content = h.text.clone();
         t.completed_at = Some(start + Duration::hours(1));
-        tasks.insert(t.provider_id.clone(), h.text.clone());
+        tasks.insert(
+            t.provider_id.clone(),
+            clip(&h.text, TITLE_MAX_CHARS).into_owned(),
+        );
         task_page.tasks.push(t);
     }
     let outcome = store
@@ -137,7 +151,7 @@ fn loaded() -> Loaded {
 }
 
 #[test]
-fn the_store_keeps_hostile_text_byte_for_byte() {
+fn the_store_keeps_hostile_text_byte_for_byte_up_to_its_limits() {
     let l = loaded();
     let from = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
     let to = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
@@ -166,6 +180,15 @@ fn the_store_keeps_hostile_text_byte_for_byte() {
 fn the_week_model_carries_hostile_text_as_plain_data() {
     let l = loaded();
     let week = Week::load(&l.store, key(), &l.settings).unwrap();
+    // Nothing hostile is long once stored: the week reads kilobytes, not megabytes.
+    let longest = week
+        .days
+        .iter()
+        .flat_map(|d| d.events.iter())
+        .map(|e| e.title.chars().count())
+        .max()
+        .unwrap();
+    assert_eq!(longest, TITLE_MAX_CHARS, "the 100 kB titles are cut");
     let titles: Vec<&str> = week
         .days
         .iter()

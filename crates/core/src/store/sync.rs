@@ -3,7 +3,8 @@
 //! Every provider, the demo included, writes through [`Store::write_page`].
 //! Writes are upserts keyed by (source, provider id), so replaying a page after
 //! a crash or a retry never duplicates anything, and the cursor only moves
-//! together with the data it follows.
+//! together with the data it follows. Provider text longer than the limits in
+//! [`crate::model`] is cut as it is written.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -11,7 +12,10 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::Store;
 use super::convert::{opt_instant, secs};
 use crate::Result;
-use crate::model::{EventRecord, EventTime, SyncState, TaskRecord};
+use crate::model::{
+    DESCRIPTION_MAX_CHARS, EventRecord, EventTime, LOCATION_MAX_CHARS, SyncState, TITLE_MAX_CHARS,
+    TaskRecord, clip,
+};
 
 /// One page of changes from a provider for one source.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -223,9 +227,11 @@ fn upsert_event(
     stmt.execute(params![
         source_id,
         e.provider_id,
-        e.title,
-        e.description,
-        e.location,
+        clip(&e.title, TITLE_MAX_CHARS),
+        e.description
+            .as_deref()
+            .map(|d| clip(d, DESCRIPTION_MAX_CHARS)),
+        e.location.as_deref().map(|l| clip(l, LOCATION_MAX_CHARS)),
         all_day,
         start_utc,
         end_utc,
@@ -267,8 +273,10 @@ fn upsert_task(
     stmt.execute(params![
         source_id,
         t.provider_id,
-        t.content,
-        t.description,
+        clip(&t.content, TITLE_MAX_CHARS),
+        t.description
+            .as_deref()
+            .map(|d| clip(d, DESCRIPTION_MAX_CHARS)),
         t.section,
         labels,
         t.priority,
