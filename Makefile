@@ -1,5 +1,5 @@
-# Vica: `make run` starts the desktop app (demo data when no account is
-# connected); `make test` runs every check and test. Both install what they
+# Vica: `make run` starts the desktop app (its first start offers demo
+# data or an account); `make test` runs every check and test. Both install what they
 # need first (scripts/setup.sh).
 
 CARGO ?= cargo
