@@ -25,5 +25,7 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts"],
     environment: "node",
+    // app.css is read as text by the contrast test (src/lib/contrast.test.ts).
+    css: { include: [/app\.css/] },
   },
 });
