@@ -18,6 +18,7 @@
 //! dates count as midnight UTC when filtering by `timeMin`/`timeMax`.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -29,6 +30,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use chrono_tz::Tz;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use vica_core::model::{
@@ -1047,10 +1049,18 @@ async fn events_list(
     RawQuery(q): RawQuery,
 ) -> Response {
     let params = Params::parse(q);
-    respond(
-        s.authorize(&headers)
-            .and_then(|()| list_events(&s, &calendar_id, &params)),
-    )
+    match s
+        .authorize(&headers)
+        .and_then(|()| list_events(&s, &calendar_id, &params))
+    {
+        Ok(body) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json; charset=UTF-8")],
+            body,
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 async fn events_get(
@@ -1204,26 +1214,44 @@ enum Wire<'a> {
     Minimal(&'a StoredEvent),
 }
 
-impl Wire<'_> {
-    fn json(self) -> Value {
+impl<'a> Wire<'a> {
+    /// The stored body is written out as it is, not copied first.
+    fn json(self) -> WireJson<'a> {
         match self {
-            Wire::Body(e) => e.body.clone(),
-            Wire::Minimal(e) => e.minimal(),
+            Wire::Body(e) => WireJson::Stored(&e.body),
+            Wire::Minimal(e) => WireJson::Made(e.minimal()),
         }
     }
 }
 
+/// A listed event's JSON: the stored body, or one made for the list.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum WireJson<'a> {
+    Stored(&'a Value),
+    Made(Value),
+}
+
+/// An `events.list` page: the envelope's fields and the items.
+#[derive(Serialize)]
+struct EventsPage<'a> {
+    #[serde(flatten)]
+    envelope: &'a Value,
+    items: Vec<WireJson<'a>>,
+}
+
 /// Items after the cursor, at most `page_size` of them, and the key to resume
 /// after when more remain (or, with `trailing_empty`, when the page is full).
-fn paginate<T>(
-    sorted: Vec<(String, T)>,
+/// `sorted` is consumed lazily: only the page and one item past it are taken.
+fn paginate<K: AsRef<str>, T>(
+    sorted: impl IntoIterator<Item = (K, T)>,
     after: Option<&str>,
     page_size: usize,
     trailing_empty: bool,
 ) -> (Vec<T>, Option<String>) {
     let mut rest = sorted
         .into_iter()
-        .filter(|(k, _)| after.is_none_or(|a| k.as_str() > a))
+        .filter(|(k, _)| after.is_none_or(|a| k.as_ref() > a))
         .peekable();
     let mut page = Vec::new();
     let mut last = None;
@@ -1233,7 +1261,11 @@ fn paginate<T>(
         last = Some(k);
     }
     let more = rest.peek().is_some() || (trailing_empty && page.len() == page_size);
-    let next = if more { last } else { None };
+    let next = if more {
+        last.map(|k| k.as_ref().to_owned())
+    } else {
+        None
+    };
     (page, next)
 }
 
@@ -1279,7 +1311,92 @@ fn time_key(t: Option<DateTime<Utc>>, id: &str) -> String {
     format!("{shifted:020}|{id}")
 }
 
-fn list_events(s: &Shared, calendar_id: &str, params: &Params) -> ApiResult {
+/// Which stored events an `events.list` request shows.
+struct Listing<'p> {
+    /// The sync token's sequence number: an incremental list.
+    since: Option<u64>,
+    show_deleted: Option<bool>,
+    time_min: Option<DateTime<Utc>>,
+    time_max: Option<DateTime<Utc>>,
+    /// `eventTypes`; empty lists every type.
+    event_types: &'p [&'p str],
+}
+
+impl Listing<'_> {
+    /// How `e` goes on the list, or `None` when it is left out.
+    fn wire<'e>(&self, e: &'e StoredEvent) -> Option<Wire<'e>> {
+        let type_ok = self.event_types.is_empty() || self.event_types.contains(&e.event_type());
+        Some(match self.since {
+            // Incremental: every change since the token, whatever the window.
+            Some(since) => {
+                if e.seq <= since {
+                    return None;
+                }
+                match e.state {
+                    EventState::Live if type_ok => Wire::Body(e),
+                    EventState::Live => return None,
+                    EventState::Cancelled | EventState::Deleted => Wire::Minimal(e),
+                }
+            }
+            None => {
+                let in_window = match e.bounds() {
+                    None => true,
+                    Some((start, end)) => {
+                        self.time_min.is_none_or(|min| end > min)
+                            && self.time_max.is_none_or(|max| start < max)
+                    }
+                };
+                if !in_window {
+                    return None;
+                }
+                let show_deleted = self.show_deleted == Some(true);
+                match e.state {
+                    EventState::Live if type_ok => Wire::Body(e),
+                    EventState::Live => return None,
+                    EventState::Cancelled if show_deleted => Wire::Body(e),
+                    EventState::Deleted if show_deleted => Wire::Minimal(e),
+                    EventState::Cancelled | EventState::Deleted => return None,
+                }
+            }
+        })
+    }
+}
+
+/// A page of a list ordered by `startTime` or `updated`: every listed event
+/// keyed and sorted (the keys change with the events, so they are not kept).
+fn sorted_page<'a>(
+    cal: &'a Calendar,
+    order_by: Option<&str>,
+    listing: &Listing<'_>,
+    after: Option<&str>,
+    page_size: usize,
+    trailing_empty: bool,
+) -> (Vec<Wire<'a>>, Option<String>) {
+    let mut items: Vec<(String, Wire<'a>)> = Vec::new();
+    for (id, e) in &cal.events {
+        let Some(wire) = listing.wire(e) else {
+            continue;
+        };
+        let key = match order_by {
+            Some("startTime") => time_key(e.bounds().map(|b| b.0), id),
+            Some("updated") => time_key(
+                e.body
+                    .get("updated")
+                    .and_then(Value::as_str)
+                    .and_then(|u| DateTime::parse_from_rfc3339(u).ok())
+                    .map(|t| t.with_timezone(&Utc)),
+                id,
+            ),
+            _ => id.clone(),
+        };
+        items.push((key, wire));
+    }
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    paginate(items, after, page_size, trailing_empty)
+}
+
+/// One `events.list` page, serialized.
+fn list_events(s: &Shared, calendar_id: &str, params: &Params) -> Result<Vec<u8>, ApiError> {
     let world = lock(&s.world);
     let cal = world
         .calendars
@@ -1349,61 +1466,30 @@ fn list_events(s: &Shared, calendar_id: &str, params: &Params) -> ApiResult {
     let snapshot = page.as_ref().map_or(world.seq, |p| p.snapshot);
     let after = page.as_ref().map(|p| p.after.as_str());
 
-    let in_window = |e: &StoredEvent| match e.bounds() {
-        None => true,
-        Some((start, end)) => {
-            time_min.is_none_or(|min| end > min) && time_max.is_none_or(|max| start < max)
-        }
+    let listing = Listing {
+        since,
+        show_deleted,
+        time_min,
+        time_max,
+        event_types: &event_types,
     };
-    let type_ok = |e: &StoredEvent| {
-        event_types.is_empty() || event_types.iter().any(|t| *t == e.event_type())
+    let trailing_empty = s.trailing_empty_page();
+    let (items, next) = if order_by.is_none() {
+        // Unordered lists go by id, the events' own index: start after the
+        // page token's id and stop one item past the page, as a server
+        // reading an index would (not a scan and sort per page).
+        let rest = match after {
+            Some(a) => cal
+                .events
+                .range::<str, _>((Bound::Excluded(a), Bound::Unbounded)),
+            None => cal.events.range::<str, _>(..),
+        };
+        let rest = rest.filter_map(|(id, e)| Some((id.as_str(), listing.wire(e)?)));
+        paginate(rest, after, page_size, trailing_empty)
+    } else {
+        sorted_page(cal, order_by, &listing, after, page_size, trailing_empty)
     };
-    // Bodies are cloned only for the page sent, not for every event listed.
-    let mut items: Vec<(String, Wire<'_>)> = Vec::new();
-    for (id, e) in &cal.events {
-        let wire = match since {
-            // Incremental: every change since the token, whatever the window.
-            Some(since) => {
-                if e.seq <= since {
-                    continue;
-                }
-                match e.state {
-                    EventState::Live if type_ok(e) => Wire::Body(e),
-                    EventState::Live => continue,
-                    EventState::Cancelled | EventState::Deleted => Wire::Minimal(e),
-                }
-            }
-            None => {
-                if !in_window(e) {
-                    continue;
-                }
-                match e.state {
-                    EventState::Live if type_ok(e) => Wire::Body(e),
-                    EventState::Live => continue,
-                    EventState::Cancelled if show_deleted == Some(true) => Wire::Body(e),
-                    EventState::Deleted if show_deleted == Some(true) => Wire::Minimal(e),
-                    EventState::Cancelled | EventState::Deleted => continue,
-                }
-            }
-        };
-        let key = match order_by {
-            Some("startTime") => time_key(e.bounds().map(|b| b.0), id),
-            Some("updated") => time_key(
-                e.body
-                    .get("updated")
-                    .and_then(Value::as_str)
-                    .and_then(|u| DateTime::parse_from_rfc3339(u).ok())
-                    .map(|t| t.with_timezone(&Utc)),
-                id,
-            ),
-            _ => id.clone(),
-        };
-        items.push((key, wire));
-    }
-    items.sort_by(|a, b| a.0.cmp(&b.0));
-    let (items, next) = paginate(items, after, page_size, s.trailing_empty_page());
-    let items: Vec<Value> = items.into_iter().map(Wire::json).collect();
-    let mut body = json!({
+    let mut envelope = json!({
         "kind": "calendar#events",
         "etag": etag(world.seq),
         "summary": cal.entry.summary,
@@ -1411,10 +1497,20 @@ fn list_events(s: &Shared, calendar_id: &str, params: &Params) -> ApiResult {
         "timeZone": cal.time_zone,
         "accessRole": cal.entry.access_role,
         "defaultReminders": [],
-        "items": items,
     });
-    finish_page(&mut body, next, &world, scope, snapshot, since);
-    Ok(body)
+    finish_page(&mut envelope, next, &world, scope, snapshot, since);
+    let page = EventsPage {
+        envelope: &envelope,
+        items: items.into_iter().map(Wire::json).collect(),
+    };
+    serde_json::to_vec(&page).map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "global",
+            "backendError",
+            "Backend Error",
+        )
+    })
 }
 
 #[cfg(test)]
