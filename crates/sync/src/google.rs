@@ -6,6 +6,7 @@
 //! makes every later sync incremental. Items with `status: "cancelled"` are
 //! deletions. A 410 means the token is gone: the engine starts over.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -13,6 +14,7 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use reqwest::Url;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use vica_core::model::{
     EventKind, EventRecord, EventStatus, EventTime, Response, ShowAs, Source, SourceKind,
     SourceRecord,
@@ -158,7 +160,7 @@ impl Provider for Google {
                 q.append_pair("pageToken", page);
             }
         }
-        let body = match self.transport.get_json(&url, &[]).await {
+        let body = match self.transport.get_body(&url, &[]).await {
             Err(SyncError::SourceGone { .. }) => {
                 return Err(SyncError::SourceGone {
                     provider: NAME,
@@ -171,17 +173,38 @@ impl Provider for Google {
     }
 }
 
-/// Maps one page of `events.list`.
-fn parse_events_page(body: &Value, sync: Option<String>) -> Result<Fetched> {
-    let next = if let Some(page) = body.get("nextPageToken").and_then(Value::as_str) {
+/// One `events.list` page as Google sends it. The items stay unparsed here:
+/// each is read on its own, so one the client cannot read is reported
+/// without losing the rest of the page.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GPage<'a> {
+    #[serde(default, borrow)]
+    next_page_token: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    next_sync_token: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    items: Option<Vec<&'a RawValue>>,
+}
+
+/// Maps one page of `events.list`, read straight from the body into typed
+/// structs that borrow its strings.
+fn parse_events_page(body: &[u8], sync: Option<String>) -> Result<Fetched> {
+    // A page is an object (serde would also take a list for the struct).
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(malformed("the page is not a JSON object"));
+    }
+    let page: GPage<'_> =
+        serde_json::from_slice(body).map_err(|e| malformed(&format!("invalid page ({e})")))?;
+    let next = if let Some(page) = page.next_page_token {
         let c = Cursor {
             sync,
-            page: Some(page.to_owned()),
+            page: Some(page.into_owned()),
         };
         Next::More(serde_json::to_string(&c).map_err(|e| malformed(&e.to_string()))?)
-    } else if let Some(token) = body.get("nextSyncToken").and_then(Value::as_str) {
+    } else if let Some(token) = page.next_sync_token {
         let c = Cursor {
-            sync: Some(token.to_owned()),
+            sync: Some(token.into_owned()),
             page: None,
         };
         Next::Done(serde_json::to_string(&c).map_err(|e| malformed(&e.to_string()))?)
@@ -190,31 +213,53 @@ fn parse_events_page(body: &Value, sync: Option<String>) -> Result<Fetched> {
             "the page has neither nextPageToken nor nextSyncToken",
         ));
     };
-    let items = match body.get("items") {
-        None | Some(Value::Null) => &[][..],
-        Some(Value::Array(items)) => items.as_slice(),
-        Some(_) => return Err(malformed("items is not a list")),
-    };
+    let items = page.items.unwrap_or_default();
     let mut fetched = Fetched::new(next);
-    for (i, item) in items.iter().enumerate() {
-        let Some(id) = item
-            .get("id")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-        else {
-            fetched.rejected.push((format!("item {i}"), "no id".into()));
-            continue;
-        };
-        if item.get("status").and_then(Value::as_str) == Some("cancelled") {
-            fetched.deleted_events.push(id.to_owned());
-            continue;
-        }
-        match event(item) {
-            Ok(e) => fetched.events.push(e),
-            Err(reason) => fetched.rejected.push((id.to_owned(), reason)),
+    fetched.events.reserve(items.len());
+    for (i, raw) in items.into_iter().enumerate() {
+        match serde_json::from_str::<GEvent<'_>>(raw.get()) {
+            Ok(e) => {
+                let cancelled = e.status.as_deref() == Some("cancelled");
+                read_item(&mut fetched, i, e.id.clone(), cancelled, || event(e));
+            }
+            // Not the usual shape (a field of another type, a key twice…):
+            // read it again as loose JSON, so it is judged as it always was.
+            Err(_) => {
+                let item: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+                let id = item.get("id").and_then(Value::as_str).map(Cow::Borrowed);
+                let cancelled = item.get("status").and_then(Value::as_str) == Some("cancelled");
+                read_item(&mut fetched, i, id, cancelled, || {
+                    GEvent::deserialize(&item)
+                        .map_err(|e| format!("unexpected shape: {e}"))
+                        .and_then(event)
+                });
+            }
         }
     }
     Ok(fetched)
+}
+
+/// Sorts item `i` of a page: no id, a deletion (`cancelled`), or an event
+/// (mapped by `map`).
+fn read_item(
+    fetched: &mut Fetched,
+    i: usize,
+    id: Option<Cow<'_, str>>,
+    cancelled: bool,
+    map: impl FnOnce() -> Result<EventRecord, String>,
+) {
+    let Some(id) = id.filter(|s| !s.is_empty()) else {
+        fetched.rejected.push((format!("item {i}"), "no id".into()));
+        return;
+    };
+    if cancelled {
+        fetched.deleted_events.push(id.into_owned());
+        return;
+    }
+    match map() {
+        Ok(e) => fetched.events.push(e),
+        Err(reason) => fetched.rejected.push((id.into_owned(), reason)),
+    }
 }
 
 /// Every `eventType` Vica reads (API-NOTES §1: pass them explicitly).
@@ -227,42 +272,62 @@ const EVENT_TYPES: [&str; 6] = [
     "fromGmail",
 ];
 
+/// One event as Google sends it: only what Vica reads, its strings borrowed
+/// from the page's body where they hold no escapes (copied once, into the
+/// record, for what is kept).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct GEvent {
-    id: String,
-    status: Option<String>,
-    summary: Option<String>,
-    description: Option<String>,
-    location: Option<String>,
-    html_link: Option<String>,
-    updated: Option<String>,
-    start: Option<GTime>,
-    end: Option<GTime>,
+struct GEvent<'a> {
+    #[serde(default, borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    status: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    summary: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    description: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    location: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    html_link: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    updated: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    start: Option<GTime<'a>>,
+    #[serde(default, borrow)]
+    end: Option<GTime<'a>>,
+    #[serde(default, borrow)]
+    attendees: Vec<GAttendee<'a>>,
     #[serde(default)]
-    attendees: Vec<GAttendee>,
     organizer: Option<GPerson>,
-    recurring_event_id: Option<String>,
-    event_type: Option<String>,
-    transparency: Option<String>,
+    #[serde(default, borrow)]
+    recurring_event_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    event_type: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    transparency: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct GTime {
-    date: Option<String>,
-    date_time: Option<String>,
-    time_zone: Option<String>,
+struct GTime<'a> {
+    #[serde(default, borrow)]
+    date: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    date_time: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    time_zone: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct GAttendee {
+struct GAttendee<'a> {
     #[serde(rename = "self", default)]
     is_self: bool,
     #[serde(default)]
     resource: bool,
-    response_status: Option<String>,
+    #[serde(default, borrow)]
+    response_status: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -271,10 +336,8 @@ struct GPerson {
     is_self: bool,
 }
 
-/// Maps one Google event, or says why it cannot be read.
-fn event(item: &Value) -> Result<EventRecord, String> {
-    let e: GEvent =
-        serde_json::from_value(item.clone()).map_err(|e| format!("unexpected shape: {e}"))?;
+/// Maps one Google event (its id checked already), or says why it cannot be read.
+fn event(e: GEvent<'_>) -> Result<EventRecord, String> {
     let status = match e.status.as_deref() {
         None | Some("confirmed") => EventStatus::Confirmed,
         Some("tentative") => EventStatus::Tentative,
@@ -284,7 +347,7 @@ fn event(item: &Value) -> Result<EventRecord, String> {
         (Some(s), Some(e)) => (s, e),
         _ => return Err("missing start or end".into()),
     };
-    let time_zone = start.time_zone.clone().or_else(|| end.time_zone.clone());
+    let time_zone = start.time_zone.or(end.time_zone).map(Cow::into_owned);
     let time = match (start.date, start.date_time, end.date, end.date_time) {
         (Some(s), None, Some(e), None) => EventTime::AllDay {
             start: date(&s)?,
@@ -327,20 +390,21 @@ fn event(item: &Value) -> Result<EventRecord, String> {
         _ => ShowAs::Busy,
     };
     Ok(EventRecord {
-        provider_id: e.id,
-        title: e.summary.unwrap_or_default(),
-        description: e.description,
-        location: e.location,
+        provider_id: e.id.map(Cow::into_owned).unwrap_or_default(),
+        title: e.summary.map(Cow::into_owned).unwrap_or_default(),
+        description: e.description.map(Cow::into_owned),
+        location: e.location.map(Cow::into_owned),
         time,
         time_zone,
         status,
         my_response,
         is_organizer: e.organizer.is_some_and(|o| o.is_self),
         attendee_count: u32::try_from(attendee_count).unwrap_or(u32::MAX),
-        series_id: e.recurring_event_id,
+        series_id: e.recurring_event_id.map(Cow::into_owned),
         link: e
             .html_link
-            .filter(|l| l.starts_with("https://") || l.starts_with("http://")),
+            .filter(|l| l.starts_with("https://") || l.starts_with("http://"))
+            .map(Cow::into_owned),
         updated_at: e.updated.as_deref().and_then(|u| instant(u).ok()),
         kind,
         show_as,
@@ -407,8 +471,7 @@ fn malformed(detail: &str) -> SyncError {
 /// Reads one `events.list` response body as a sync would, without a request
 /// (for fuzzing and tests). A body that is not JSON gives [`SyncError::Malformed`].
 pub fn parse_events_json(body: &[u8]) -> Result<Fetched> {
-    let body: Value = serde_json::from_slice(body).map_err(|e| malformed(&e.to_string()))?;
-    parse_events_page(&body, None)
+    parse_events_page(body, None)
 }
 
 #[cfg(test)]
@@ -433,7 +496,7 @@ mod tests {
             ],
             "nextSyncToken": "tok"
         });
-        let f = parse_events_page(&page, None).unwrap();
+        let f = parse_events_json(page.to_string().as_bytes()).unwrap();
         assert_eq!(f.events.len(), 2);
         let a = &f.events[0];
         assert_eq!(a.my_response, Some(Response::Declined));
@@ -458,11 +521,43 @@ mod tests {
     }
 
     #[test]
+    fn items_of_an_unusual_shape_are_judged_as_loose_json() {
+        let page = br#"{"items": [
+            {"id": "f", "status": "cancelled", "start": 3},
+            {"id": "g", "summary": "a\"b\u00e9", "start": {"date": "2026-11-17"}, "end": {"date": "2026-11-18"}},
+            {"id": "h", "summary": "x", "summary": "y", "start": {"date": "2026-11-17"}, "end": {"date": "2026-11-18"}},
+            {"id": 5, "start": {"date": "2026-11-17"}, "end": {"date": "2026-11-18"}},
+            {"id": "i", "start": {"date": 17}, "end": {"date": "2026-11-18"}}
+        ], "nextPageToken": "p\u0031"}"#;
+        let f = parse_events_json(page).unwrap();
+        assert_eq!(f.deleted_events, ["f"]);
+        let titles: Vec<(&str, &str)> = f
+            .events
+            .iter()
+            .map(|e| (e.provider_id.as_str(), e.title.as_str()))
+            .collect();
+        assert_eq!(titles, [("g", "a\"b\u{e9}"), ("h", "y")]);
+        let rejected: Vec<&str> = f.rejected.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(rejected, ["item 3", "i"]);
+        assert!(
+            f.rejected[1].1.starts_with("unexpected shape"),
+            "{:?}",
+            f.rejected
+        );
+        assert_eq!(f.next, Next::More(r#"{"page":"p1"}"#.into()));
+    }
+
+    #[test]
     fn a_page_without_a_continuation_is_refused() {
-        let err = parse_events_page(&json!({"items": []}), None).unwrap_err();
-        assert!(matches!(err, SyncError::Malformed { .. }));
-        let err = parse_events_page(&json!({"items": 3, "nextSyncToken": "t"}), None).unwrap_err();
-        assert!(matches!(err, SyncError::Malformed { .. }));
+        for page in [
+            r#"{"items": []}"#,
+            r#"{"items": 3, "nextSyncToken": "t"}"#,
+            r#"["t", null, []]"#,
+            "not json",
+        ] {
+            let err = parse_events_json(page.as_bytes()).unwrap_err();
+            assert!(matches!(err, SyncError::Malformed { .. }), "{page}");
+        }
     }
 
     #[test]

@@ -80,7 +80,8 @@ impl TokenSource for StaticToken {
 
 /// What one attempt came to.
 enum Attempt {
-    Done(serde_json::Value),
+    /// A success's body.
+    Done(Vec<u8>),
     Unauthorized,
     Retry {
         error: SyncError,
@@ -127,6 +128,18 @@ impl Transport {
 
     /// GETs `url` and parses the JSON answer, retrying what is worth retrying.
     pub async fn get_json(&self, url: &Url, headers: &[(&str, &str)]) -> Result<serde_json::Value> {
+        let body = self.get_body(url, headers).await?;
+        serde_json::from_slice(&body).map_err(|e| SyncError::Malformed {
+            provider: self.provider,
+            detail: format!("invalid JSON ({e})"),
+        })
+    }
+
+    /// GETs `url` and returns the body of its success, retrying what is worth
+    /// retrying, for a client that reads the JSON itself (into typed structs
+    /// that borrow from the body); it turns a body it cannot read into
+    /// [`SyncError::Malformed`], as [`Transport::get_json`] does.
+    pub async fn get_body(&self, url: &Url, headers: &[(&str, &str)]) -> Result<Vec<u8>> {
         let mut token = self.tokens.access_token().await?;
         let mut refreshed = false;
         let mut attempt = 0;
@@ -197,13 +210,7 @@ impl Transport {
             }
         };
         if status.is_success() {
-            return match serde_json::from_slice(&body) {
-                Ok(v) => Attempt::Done(v),
-                Err(e) => Attempt::Fatal(SyncError::Malformed {
-                    provider,
-                    detail: format!("invalid JSON ({e})"),
-                }),
-            };
+            return Attempt::Done(Vec::from(body));
         }
         let json: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
         let message = json
