@@ -46,6 +46,10 @@ struct Row {
     ingest_ms: f64,
     bare_ms: f64,
     store_ms: f64,
+    /// The same pages fetched again over HTTP, bodies read, nothing parsed.
+    http_ms: f64,
+    /// Those bodies through the client's parse and mapping alone.
+    parse_ms: f64,
     pages: u32,
     noop_requests: usize,
     noop_ms: f64,
@@ -104,15 +108,99 @@ async fn run(n: usize) -> Row {
         .await;
     let noop = t.elapsed();
     assert!(report.is_ok(), "{report:?}");
+    let noop_requests = fake.requests().len();
+    let (http_ms, parse_ms) = split(&fake, n).await;
     Row {
         events: n,
+        http_ms,
+        parse_ms,
         ingest_ms: ingest.as_secs_f64() * 1000.0,
         bare_ms: bare_insert(n),
         store_ms: store_only(n),
         pages,
-        noop_requests: fake.requests().len(),
+        noop_requests,
         noop_ms: noop.as_secs_f64() * 1000.0,
     }
+}
+
+/// The ingest's two other parts, measured apart: every page of the full
+/// listing fetched over HTTP with the client's query (the fake's page
+/// building, serialization and loopback transfer; bodies read, not parsed),
+/// then those bodies through the client's parse and mapping alone (ms, ms).
+async fn split(fake: &FakeGoogle, n: usize) -> (f64, f64) {
+    let client = reqwest::Client::new();
+    let now = Utc::now().trunc_subsecs(0);
+    let (min, max) = (now - Duration::weeks(30), now + Duration::weeks(30));
+    let mut bodies = Vec::new();
+    let mut page: Option<String> = None;
+    let t = Instant::now();
+    loop {
+        let mut url =
+            reqwest::Url::parse(&format!("{}/calendars/{CALENDAR}/events", fake.base_url()))
+                .expect("url");
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("singleEvents", "true");
+            q.append_pair("maxResults", "2500");
+            for t in [
+                "default",
+                "outOfOffice",
+                "focusTime",
+                "workingLocation",
+                "birthday",
+                "fromGmail",
+            ] {
+                q.append_pair("eventTypes", t);
+            }
+            q.append_pair(
+                "timeMin",
+                &min.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            );
+            q.append_pair(
+                "timeMax",
+                &max.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            );
+            if let Some(p) = &page {
+                q.append_pair("pageToken", p);
+            }
+        }
+        let body = client
+            .get(url)
+            .bearer_auth(DEFAULT_ACCESS_TOKEN)
+            .send()
+            .await
+            .expect("request")
+            .bytes()
+            .await
+            .expect("body");
+        // Only the page token is looked for here: the next request needs it.
+        let marker = b"\"nextPageToken\"";
+        page = body
+            .windows(marker.len())
+            .rposition(|w| w == marker)
+            .and_then(|at| {
+                let rest = std::str::from_utf8(&body[at + marker.len()..]).ok()?;
+                let start = rest.find('"')? + 1;
+                let len = rest[start..].find('"')?;
+                Some(rest[start..start + len].to_owned())
+            });
+        bodies.push(body);
+        if page.is_none() {
+            break;
+        }
+    }
+    let http_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    let mut events = 0;
+    for body in &bodies {
+        events += vica_sync::google::parse_events_json(body)
+            .expect("page parses")
+            .events
+            .len();
+    }
+    let parse_ms = t.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(events, n, "the split fetch saw every event");
+    (http_ms, parse_ms)
 }
 
 /// The row the Google ingest writes for event `i` (same times, title and
@@ -210,14 +298,19 @@ fn store_only(n: usize) -> f64 {
         .id;
     let now = Utc::now().trunc_subsecs(0);
     let rows: Vec<EventRecord> = (0..n).map(|i| google_record(i, now)).collect();
-    let t = Instant::now();
-    for chunk in rows.chunks(2500) {
-        let page = vica_core::store::Page {
+    // The pages are made before the clock starts, as the engine hands the
+    // store pages it already holds.
+    let pages: Vec<vica_core::store::Page> = rows
+        .chunks(2500)
+        .map(|chunk| vica_core::store::Page {
             events: chunk.to_vec(),
             ..Default::default()
-        };
+        })
+        .collect();
+    let t = Instant::now();
+    for page in &pages {
         store
-            .write_page(source, &page, vica_core::store::CursorUpdate::Keep)
+            .write_page(source, page, vica_core::store::CursorUpdate::Keep)
             .expect("page");
     }
     t.elapsed().as_secs_f64() * 1000.0
@@ -573,15 +666,15 @@ fn main() {
         .build()
         .expect("runtime");
     println!(
-        "| events | pages | ingest ms | events/s | bare rusqlite ms | ingest ÷ bare | store write_page only ms | no-change sync: requests | no-change sync: ms |"
+        "| events | pages | ingest ms | events/s | bare rusqlite ms | ingest ÷ bare | store write_page only ms | fake pages over HTTP only ms | client parse + map only ms | no-change sync: requests | no-change sync: ms |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for n in sizes {
         let r = rt.block_on(run(n));
         let rate = r.events as f64 / (r.ingest_ms / 1000.0);
         let ratio = r.ingest_ms / r.bare_ms;
         println!(
-            "| {} | {} | {:.0} | {:.0} | {:.0} | {:.1}× | {:.0} | {} | {:.1} |",
+            "| {} | {} | {:.0} | {:.0} | {:.0} | {:.1}× | {:.0} | {:.0} | {:.0} | {} | {:.1} |",
             r.events,
             r.pages,
             r.ingest_ms,
@@ -589,6 +682,8 @@ fn main() {
             r.bare_ms,
             ratio,
             r.store_ms,
+            r.http_ms,
+            r.parse_ms,
             r.noop_requests,
             r.noop_ms
         );
@@ -609,6 +704,20 @@ fn main() {
         figure(
             &format!("store write_page only, {n} events"),
             r.events as f64 / (r.store_ms / 1000.0),
+            "events/s",
+            "-",
+            None,
+        );
+        figure(
+            &format!("fake pages over HTTP only, {n} events"),
+            r.events as f64 / (r.http_ms / 1000.0),
+            "events/s",
+            "-",
+            None,
+        );
+        figure(
+            &format!("client parse + map only, {n} events"),
+            r.events as f64 / (r.parse_ms / 1000.0),
             "events/s",
             "-",
             None,
