@@ -1325,7 +1325,8 @@ struct Listing<'p> {
 impl Listing<'_> {
     /// How `e` goes on the list, or `None` when it is left out.
     fn wire<'e>(&self, e: &'e StoredEvent) -> Option<Wire<'e>> {
-        let type_ok = self.event_types.is_empty() || self.event_types.contains(&e.event_type());
+        // Looked up only for the events that get this far.
+        let type_ok = || self.event_types.is_empty() || self.event_types.contains(&e.event_type());
         Some(match self.since {
             // Incremental: every change since the token, whatever the window.
             Some(since) => {
@@ -1333,7 +1334,7 @@ impl Listing<'_> {
                     return None;
                 }
                 match e.state {
-                    EventState::Live if type_ok => Wire::Body(e),
+                    EventState::Live if type_ok() => Wire::Body(e),
                     EventState::Live => return None,
                     EventState::Cancelled | EventState::Deleted => Wire::Minimal(e),
                 }
@@ -1351,7 +1352,7 @@ impl Listing<'_> {
                 }
                 let show_deleted = self.show_deleted == Some(true);
                 match e.state {
-                    EventState::Live if type_ok => Wire::Body(e),
+                    EventState::Live if type_ok() => Wire::Body(e),
                     EventState::Live => return None,
                     EventState::Cancelled if show_deleted => Wire::Body(e),
                     EventState::Deleted if show_deleted => Wire::Minimal(e),
