@@ -48,7 +48,8 @@ impl GoogleConfig {
         })?;
         Ok(GoogleConfig {
             base_url,
-            page_size: 1000,
+            // Google's maximum: fewer round-trips on a first sync.
+            page_size: 2500,
             retry: RetryPolicy::default(),
         })
     }
