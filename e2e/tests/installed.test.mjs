@@ -78,9 +78,15 @@ describe("the installed .deb", () => {
 
   it("About shows the version and the data folder", async () => {
     const b = h.browser;
+    await b.execute(() => window.scrollTo(0, 0));
     await b.$("button.settings-button").click();
-    await b.$("dialog.settings .about-button").click();
-    const about = b.$("dialog.about");
+    // The settings dialog opens once its settings are loaded: click About only then.
+    await b.$("dialog.settings[open]").waitForDisplayed();
+    const aboutButton = b.$("dialog.settings .about-button");
+    await aboutButton.waitForClickable();
+    await aboutButton.click();
+    const about = b.$("dialog.about[open]");
+    await about.waitForDisplayed();
     await about.$("[data-version]").waitForExist();
     const version = await about.$("[data-version]").getAttribute("data-version");
     const cli = spawnSync("dpkg-query", ["-W", "-f=${Version}", "vica"], { encoding: "utf8" });
