@@ -419,14 +419,29 @@ pub fn api_base_env(provider: Provider) -> &'static str {
 /// The client that syncs a connected account, with its keychain-backed tokens.
 /// The API's base URL is the provider's own unless its `VICA_<P>_API_BASE`
 /// environment variable says otherwise.
+///
+/// ICS floating times (no zone in the feed) are read in the system's zone;
+/// [`provider_in_zone`] takes the user's zone instead.
 pub fn provider_for(
     account: &Account,
     config: &OAuthConfig,
     secrets: Arc<dyn SecretStore>,
 ) -> Result<Arc<dyn crate::provider::Provider>> {
+    let zone = vica_core::settings::system_zone().unwrap_or(chrono_tz::Tz::UTC);
+    provider_in_zone(account, config, secrets, zone)
+}
+
+/// [`provider_for`], with ICS floating times read in `zone` (the user's
+/// time-zone setting: `Settings::zone`).
+pub fn provider_in_zone(
+    account: &Account,
+    config: &OAuthConfig,
+    secrets: Arc<dyn SecretStore>,
+    zone: chrono_tz::Tz,
+) -> Result<Arc<dyn crate::provider::Provider>> {
     if account.provider == Provider::Ics {
         // No token: the account's label is the calendar's location.
-        return ics_provider(account);
+        return ics_provider(account, zone);
     }
     let tokens = token_source(account, config, secrets)?;
     let base = |default: &str| {
@@ -448,13 +463,16 @@ pub fn provider_for(
             crate::todoist::TodoistConfig::new(&base(crate::todoist::DEFAULT_BASE_URL))?,
             tokens,
         )?),
-        Provider::Ics => return ics_provider(account),
+        Provider::Ics => return ics_provider(account, zone),
     })
 }
 
 /// The client of an ICS account, whose label is its location. Floating
 /// times (without `X-WR-TIMEZONE`) are read in the system's zone.
-fn ics_provider(account: &Account) -> Result<Arc<dyn crate::provider::Provider>> {
+fn ics_provider(
+    account: &Account,
+    zone: chrono_tz::Tz,
+) -> Result<Arc<dyn crate::provider::Provider>> {
     // Disconnected with its data kept: nothing to sync until it is added again.
     if account.status == AccountStatus::NeedsReconnect {
         return Err(SyncError::Credentials {
@@ -463,7 +481,6 @@ fn ics_provider(account: &Account) -> Result<Arc<dyn crate::provider::Provider>>
         });
     }
     let location = crate::ics::Location::from_label(&account.label)?;
-    let zone = vica_core::settings::system_zone().unwrap_or(chrono_tz::Tz::UTC);
     Ok(Arc::new(crate::ics::Ics::new(
         location,
         zone,

@@ -911,3 +911,55 @@ async fn a_fifty_thousand_event_feed_syncs_then_costs_one_304() {
     assert_eq!(fake.requests().len(), 1);
     assert_eq!(fake.requests()[0].status, 304);
 }
+
+/// Floating times (no TZID, no X-WR-TIMEZONE) are read in the zone the app
+/// passes, the user's time-zone setting, not in UTC or the machine's zone.
+#[tokio::test]
+async fn floating_times_are_read_in_the_users_zone() {
+    let w = world();
+    let day = Utc::now().date_naive() - Span::days(2);
+    let path = w.dir.path().join("floating.ics");
+    std::fs::write(
+        &path,
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:floating\r\n\
+             DTSTART:{}T090000\r\nDTEND:{}T100000\r\nSUMMARY:Floating\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            day.format("%Y%m%d"),
+            day.format("%Y%m%d"),
+        ),
+    )
+    .unwrap();
+    let account = {
+        let store = w.store.lock().unwrap();
+        vica_sync::accounts::connect_ics(&store, path.to_str().unwrap()).unwrap()
+    };
+    let zone: Tz = "Asia/Tokyo".parse().unwrap();
+    let provider = vica_sync::accounts::provider_in_zone(
+        &account,
+        &vica_sync::oauth::OAuthConfig::defaults().unwrap(),
+        Arc::new(vica_sync::secrets::MemoryStore::default()),
+        zone,
+    )
+    .unwrap();
+    let report = w
+        .engine
+        .sync_account(account.id, provider, None, quiet())
+        .await;
+    assert!(report.is_ok(), "{report:#?}");
+    let event = w
+        .events()
+        .into_iter()
+        .find(|e| e.record.title == "Floating")
+        .unwrap();
+    let nine_in_tokyo = zone
+        .from_local_datetime(&day.and_hms_opt(9, 0, 0).unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    assert_eq!(
+        event.record.time,
+        EventTime::Timed {
+            start: nine_in_tokyo,
+            end: nine_in_tokyo + Span::hours(1),
+        }
+    );
+}
