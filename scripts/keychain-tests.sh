@@ -10,7 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tests=(cargo test -p vica-sync --test keychain)
+# --workspace (not -p vica-sync): the same feature set as `cargo test
+# --workspace`, so the dependencies it built are reused instead of rebuilt.
+tests=(cargo test --workspace --test keychain)
 
 if [[ "$(uname -s)" != Linux ]]; then
     exec "${tests[@]}" -- --include-ignored --test-threads=1
