@@ -10,6 +10,10 @@
 // - Idle memory: 5 s after the first week showed, the resident set (RSS) and
 //   the proportional set (PSS, shared pages split between processes) of the
 //   app and every process below it (WebKit's web and network processes).
+// - Week switch: inside the page, from a click on "Next week" / "Previous
+//   week" until the new week is in the DOM and painted (two animation
+//   frames later), 20 switches over the demo weeks; and how far the day
+//   columns moved on screen across a switch (0 px: nothing jumps).
 
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -66,6 +70,36 @@ async function weekOnScreen() {
   await b.$('main[aria-busy="false"]').waitForExist({ timeout: 30_000 });
 }
 
+/**
+ * Runs in the page: `n` switches forward then back, each timed from the
+ * click until the new week is rendered and painted; the largest shift of
+ * the day columns' top edge.
+ */
+function switchWeeks(n) {
+  const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+  const h1 = () => document.querySelector("h1")?.textContent ?? "";
+  const daysTop = () => document.querySelector("section.days")?.getBoundingClientRect().top ?? NaN;
+  return (async () => {
+    const times = [];
+    let shift = 0;
+    for (let i = 0; i < n; i++) {
+      const label = i < n / 2 ? "Next week" : "Previous week";
+      const before = h1();
+      const top = daysTop();
+      const t0 = performance.now();
+      document.querySelector(`button[aria-label="${label}"]`)?.click();
+      while (h1() === before || document.querySelector('main[aria-busy="true"]')) {
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      await frame();
+      await frame();
+      times.push(performance.now() - t0);
+      shift = Math.max(shift, Math.abs(daysTop() - top));
+    }
+    return { times, shift };
+  })();
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
@@ -108,6 +142,7 @@ describe("performance of the real app", () => {
   it("measures start to first rendered week and idle memory", async () => {
     const starts = [];
     let memory = null;
+    let weekSwitch = null;
     for (let run = 0; run < 3; run++) {
       const t0 = performance.now();
       await h.open({ week: false });
@@ -127,6 +162,15 @@ describe("performance of the real app", () => {
           rss_mb: Math.round(procs.reduce((s, p) => s + p.rss_kb, 0) / 1024),
           pss_mb: Math.round(procs.reduce((s, p) => s + p.pss_kb, 0) / 1024),
         };
+        await h.browser.execute(() => window.scrollTo(0, 0));
+        const { times, shift } = await h.browser.execute(switchWeeks, 20);
+        const sorted = [...times].sort((a, b) => a - b);
+        weekSwitch = {
+          switches: times.length,
+          median_ms: Math.round(median(times) * 10) / 10,
+          p95_ms: Math.round(sorted[Math.floor(sorted.length * 0.95)] * 10) / 10,
+          max_column_shift_px: Math.round(shift * 10) / 10,
+        };
       }
       await h.close();
     }
@@ -135,15 +179,19 @@ describe("performance of the real app", () => {
       display: "Xvfb 1400x900x24",
       start_to_first_week_ms: { runs: starts, median: median(starts) },
       idle_memory: memory,
+      week_switch: weekSwitch,
     };
     writeFileSync(join(OUTPUT, "perf.json"), JSON.stringify(figures, null, 2) + "\n");
     console.log(
       `perf: start to first rendered week ${median(starts)} ms (runs ${starts.join(", ")} ms); ` +
         `idle memory of ${memory.processes.length} processes (${memory.processes.map((p) => p.name).join(", ")}): ` +
-        `RSS ${memory.rss_mb} MB, PSS ${memory.pss_mb} MB`,
+        `RSS ${memory.rss_mb} MB, PSS ${memory.pss_mb} MB; ` +
+        `week switch click to painted ${weekSwitch.median_ms} ms median (p95 ${weekSwitch.p95_ms} ms, ` +
+        `${weekSwitch.switches} switches), day columns moved at most ${weekSwitch.max_column_shift_px} px`,
     );
     assert.ok(existsSync(join(OUTPUT, "perf.json")));
     assert.ok(memory.processes.length >= 2, "the app and at least one WebKit process");
     assert.ok(memory.rss_mb > 0);
+    assert.equal(weekSwitch.switches, 20);
   });
 });
