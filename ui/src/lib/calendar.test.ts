@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { addMonths, isoWeekKey, longDate, monthGrid, monthLabel, startOfWeek, weekContaining, weekdayNames } from "./calendar";
-import { shiftWeek } from "./format";
+import {
+  addMonths,
+  isoWeekKey,
+  longDate,
+  monthGrid,
+  monthLabel,
+  shiftWeek,
+  startOfWeek,
+  weekContaining,
+  weekdayNames,
+} from "./calendar";
 
 describe("weekContaining", () => {
   it("follows ISO weeks for Monday-start weeks", () => {

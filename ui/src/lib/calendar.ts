@@ -62,6 +62,15 @@ export function isoWeekKey(date: string): string {
   return `${year}-W${String(week).padStart(2, "0")}`;
 }
 
+/** The week `steps` weeks after the ISO week `key` ("2026-W53", 1 → "2027-W01"); null if `key` is malformed. */
+export function shiftWeek(key: string, steps: number): string | null {
+  const m = /^(\d{4})-W(\d{2})$/.exec(key);
+  if (!m) return null;
+  // The Monday of ISO week 1 is the Monday on or before 4 January.
+  const jan4 = fromTime(Date.UTC(Number(m[1]), 0, 4));
+  return isoWeekKey(addDays(jan4, (Number(m[2]) - 1 + steps) * 7 - isoWeekday(jan4)));
+}
+
 /**
  * The week that holds `date` as the user counts weeks: a Sunday-start week
  * is named after the ISO week of its Monday (as `WeekKey::containing` in the core).

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { shiftWeek } from "./calendar";
 import {
   MINUS,
   dayOfMonth,
@@ -8,7 +9,6 @@ import {
   localIsoDate,
   plural,
   safeColor,
-  shiftWeek,
   shortDate,
   timeRange,
   trend,

@@ -88,25 +88,6 @@ export function localIsoDate(now: Date): string {
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
-/** The week `steps` weeks after the ISO week `key` ("2026-W53", 1 → "2027-W01"); null if `key` is malformed. */
-export function shiftWeek(key: string, steps: number): string | null {
-  const m = /^(\d{4})-W(\d{2})$/.exec(key);
-  if (!m) return null;
-  const year = Number(m[1]);
-  const week = Number(m[2]);
-  // The Monday of ISO week 1 is the Monday on or before 4 January.
-  const jan4 = Date.UTC(year, 0, 4);
-  const jan4Weekday = (new Date(jan4).getUTCDay() + 6) % 7; // Monday = 0
-  const DAY = 86_400_000;
-  const monday = jan4 - jan4Weekday * DAY + ((week - 1) + steps) * 7 * DAY;
-  // The ISO year and week of a date are those of its Thursday.
-  const thursday = new Date(monday + 3 * DAY);
-  const isoYear = thursday.getUTCFullYear();
-  const firstThursdayOrdinal = Math.floor((thursday.getTime() - Date.UTC(isoYear, 0, 1)) / DAY);
-  const isoWeek = Math.floor(firstThursdayOrdinal / 7) + 1;
-  return `${isoYear}-W${String(isoWeek).padStart(2, "0")}`;
-}
-
 /**
  * A provider's colour if it is a plain hex colour ("#4285f4"), else null.
  * Provider data is never trusted to be CSS.
