@@ -19,7 +19,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use vica_core::Store;
 use vica_core::model::{Account, Provider as ProviderKind, SourceKind};
-use vica_sync::accounts::provider_in_zone;
+use vica_sync::accounts::provider_for;
 use vica_sync::engine::Progress;
 use vica_sync::oauth::OAuthConfig;
 use vica_sync::secrets::{Keychain, SecretStore};
@@ -249,7 +249,7 @@ impl Syncer {
                         detail: e.to_string(),
                     })
                     .and_then(|oauth| {
-                        provider_in_zone(account, oauth, secrets.clone(), settings.zone())
+                        provider_for(account, oauth, secrets.clone(), settings.zone())
                     });
                 match client {
                     Ok(client) => reports.push(

@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 use chrono::Utc;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use vica_core::Store;
-use vica_sync::accounts::provider_in_zone;
+use vica_sync::accounts::provider_for;
 use vica_sync::engine::Progress;
 use vica_sync::oauth::OAuthConfig;
 use vica_sync::secrets::{Keychain, SecretStore};
@@ -125,7 +125,7 @@ pub fn sync(store: Store, only: &[String]) -> Result<()> {
     let secrets: Arc<dyn SecretStore> = Arc::new(Keychain::new());
     let mut failed = 0;
     for account in accounts.iter().filter(|a| !a.is_demo) {
-        let provider = match provider_in_zone(account, &oauth, secrets.clone(), settings.zone()) {
+        let provider = match provider_for(account, &oauth, secrets.clone(), settings.zone()) {
             Ok(p) => p,
             Err(e) => {
                 eprintln!("{}: skipped: {e}", account.label);

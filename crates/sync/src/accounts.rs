@@ -420,20 +420,9 @@ pub fn api_base_env(provider: Provider) -> &'static str {
 /// The API's base URL is the provider's own unless its `VICA_<P>_API_BASE`
 /// environment variable says otherwise.
 ///
-/// ICS floating times (no zone in the feed) are read in the system's zone;
-/// [`provider_in_zone`] takes the user's zone instead.
+/// ICS floating times (no zone in the feed) are read in `zone`: the user's
+/// time-zone setting, [`vica_core::settings::Settings::zone`].
 pub fn provider_for(
-    account: &Account,
-    config: &OAuthConfig,
-    secrets: Arc<dyn SecretStore>,
-) -> Result<Arc<dyn crate::provider::Provider>> {
-    let zone = vica_core::settings::system_zone().unwrap_or(chrono_tz::Tz::UTC);
-    provider_in_zone(account, config, secrets, zone)
-}
-
-/// [`provider_for`], with ICS floating times read in `zone` (the user's
-/// time-zone setting: `Settings::zone`).
-pub fn provider_in_zone(
     account: &Account,
     config: &OAuthConfig,
     secrets: Arc<dyn SecretStore>,

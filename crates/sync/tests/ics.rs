@@ -828,6 +828,7 @@ async fn a_single_file_and_connect_ics() {
         &account,
         &vica_sync::oauth::OAuthConfig::defaults().unwrap(),
         Arc::new(vica_sync::secrets::MemoryStore::default()),
+        chrono_tz::UTC,
     )
     .unwrap();
     let report = w
@@ -873,7 +874,8 @@ async fn a_single_file_and_connect_ics() {
     .await
     .unwrap();
     let account = w.store.lock().unwrap().account(account.id).unwrap();
-    let refused = vica_sync::accounts::provider_for(&account, &oauth, secrets.clone());
+    let refused =
+        vica_sync::accounts::provider_for(&account, &oauth, secrets.clone(), chrono_tz::UTC);
     assert!(refused.is_err_and(|e| e.to_string().contains("disconnected")));
     assert_eq!(w.titles(), ["Alpha"]);
     std::fs::write(&path, feed_now(&[("a", "Alpha", 1)])).unwrap();
@@ -882,7 +884,7 @@ async fn a_single_file_and_connect_ics() {
         vica_sync::accounts::connect_ics(&store, path.to_str().unwrap()).unwrap()
     };
     assert_eq!(again.id, account.id);
-    assert!(vica_sync::accounts::provider_for(&again, &oauth, secrets).is_ok());
+    assert!(vica_sync::accounts::provider_for(&again, &oauth, secrets, chrono_tz::UTC).is_ok());
 }
 
 #[tokio::test]
@@ -934,7 +936,7 @@ async fn floating_times_are_read_in_the_users_zone() {
         vica_sync::accounts::connect_ics(&store, path.to_str().unwrap()).unwrap()
     };
     let zone: Tz = "Asia/Tokyo".parse().unwrap();
-    let provider = vica_sync::accounts::provider_in_zone(
+    let provider = vica_sync::accounts::provider_for(
         &account,
         &vica_sync::oauth::OAuthConfig::defaults().unwrap(),
         Arc::new(vica_sync::secrets::MemoryStore::default()),
