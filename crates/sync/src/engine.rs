@@ -3,7 +3,9 @@
 //! For every page the engine writes the items and the cursor that follows
 //! them in one transaction ([`Store::write_page`]), so a sync killed at any
 //! point resumes from the last committed page, and a replayed page only
-//! rewrites the same rows. A full listing stamps its items with a new
+//! rewrites the same rows. While a page is written (on a blocking thread),
+//! the next one is already being fetched; pages still commit one by one, in
+//! order. A full listing stamps its items with a new
 //! generation and its last page sweeps what it did not return (inside the
 //! window), which is how a provider's "start over" (Google's 410) removes
 //! deletions it will never report. A provider can also ask for such a fresh
@@ -23,7 +25,7 @@ use vica_core::model::{AccountStatus, Source};
 use vica_core::store::{CursorUpdate, Page, Sweep};
 
 use crate::error::{Result, SyncError};
-use crate::provider::{Next, Provider, Window};
+use crate::provider::{Fetched, Next, Provider, Window};
 
 /// How a sync runs.
 #[derive(Debug, Clone)]
@@ -342,6 +344,8 @@ impl Engine {
                 provider: String::new(),
             });
         }
+        // The next page, fetched while the last one was being written.
+        let mut ahead: Option<Result<Fetched>> = None;
         loop {
             let current = match stored.take() {
                 Some(s) => s,
@@ -355,8 +359,15 @@ impl Engine {
                     }
                 }
             };
-            let cursor = (!current.provider.is_empty()).then_some(current.provider.as_str());
-            let fetched = match provider.fetch(source, cursor, current.window).await {
+            let fetched = match ahead.take() {
+                Some(fetched) => fetched,
+                None => {
+                    let cursor =
+                        (!current.provider.is_empty()).then_some(current.provider.as_str());
+                    provider.fetch(source, cursor, current.window).await
+                }
+            };
+            let fetched = match fetched {
                 Ok(f) => f,
                 Err(SyncError::CursorExpired { .. }) if restarts < 2 => {
                     // Forget the cursor (committed, so a crash now still starts over) and list in full.
@@ -392,9 +403,34 @@ impl Engine {
                 provider: provider.name(),
                 detail: e.to_string(),
             })?;
-            let outcome = self
-                .store()
-                .write_page(source.id, &page, CursorUpdate::Set(cursor))?;
+            // The page is written on a blocking thread while the next one is
+            // fetched: each page still commits with its cursor, in order, and a
+            // failed write ends the sync before the page fetched ahead is used.
+            let write = {
+                let store = Arc::clone(&self.store);
+                let source_id = source.id;
+                tokio::task::spawn_blocking(move || {
+                    store.lock().unwrap_or_else(|e| e.into_inner()).write_page(
+                        source_id,
+                        &page,
+                        CursorUpdate::Set(cursor),
+                    )
+                })
+            };
+            let written = if done {
+                write.await
+            } else {
+                let cursor = (!next.provider.is_empty()).then_some(next.provider.as_str());
+                let (written, fetched) =
+                    tokio::join!(write, provider.fetch(source, cursor, next.window));
+                ahead = Some(fetched);
+                written
+            };
+            let outcome = match written {
+                Ok(outcome) => outcome?,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => return Err(SyncError::Interrupted),
+            };
             report.pages += 1;
             report.written += outcome.written as u64;
             report.deleted += outcome.deleted as u64;
