@@ -219,6 +219,14 @@ export async function onSync(
 }
 
 /**
+ * Closes the window as its close button does (so `onWindowClose` hooks run
+ * and the window's size and place are saved); the app ends with it.
+ */
+export function quitApp(): Promise<void> {
+  return getCurrentWindow().close();
+}
+
+/**
  * Runs `beforeClose` when the user closes the window, then closes it. The
  * window closes even if `beforeClose` fails or takes longer than `limitMs`.
  * Resolves to a function that removes the hook.
