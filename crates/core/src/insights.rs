@@ -29,8 +29,8 @@ pub struct WorkingHours {
     /// Local end of the working day, "17:00".
     #[serde(serialize_with = "hh_mm")]
     pub end: NaiveTime,
-    /// The days that have working hours.
-    #[serde(skip)]
+    /// The days that have working hours, "monday" … "sunday".
+    #[serde(serialize_with = "weekday_names")]
     pub days: Vec<Weekday>,
 }
 
@@ -48,6 +48,23 @@ impl Default for WorkingHours {
                 Weekday::Fri,
             ],
         }
+    }
+}
+
+fn weekday_names<S: serde::Serializer>(days: &[Weekday], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(days.iter().map(|d| weekday_name(*d)))
+}
+
+/// "monday" … "sunday", as the settings spell weekdays.
+pub fn weekday_name(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Mon => "monday",
+        Weekday::Tue => "tuesday",
+        Weekday::Wed => "wednesday",
+        Weekday::Thu => "thursday",
+        Weekday::Fri => "friday",
+        Weekday::Sat => "saturday",
+        Weekday::Sun => "sunday",
     }
 }
 
@@ -444,8 +461,66 @@ mod tests {
     }
 
     #[test]
+    fn other_hours_and_a_sunday_to_thursday_week_move_the_free_block() {
+        let tz = berlin();
+        // A week laid out from Sunday 15 November 2026.
+        let sunday = d(2026, 11, 15);
+        let (days, bounds) = week(tz, sunday);
+        let hours = WorkingHours {
+            start: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(16, 30, 0).unwrap(),
+            days: vec![
+                Weekday::Sun,
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+            ],
+        };
+        // Sunday to Thursday busy except Tuesday 12:00–16:30; Friday and Saturday wholly free.
+        let mut iv: Vec<Interval> = (0..5)
+            .map(|k| {
+                let day = sunday + Duration::days(k);
+                (1, at(tz, day, 7, 0), at(tz, day, 17, 0))
+            })
+            .collect();
+        let tue = sunday + Duration::days(2);
+        iv[2] = (1, at(tz, tue, 7, 0), at(tz, tue, 12, 0));
+        let i = Insights::compute(&iv, &days, &bounds, tz, hours.clone());
+        let free = i.longest_free_block.unwrap();
+        assert_eq!(
+            (
+                free.date,
+                free.start.as_str(),
+                free.end.as_str(),
+                free.minutes
+            ),
+            (tue, "12:00", "16:30", 270)
+        );
+        assert_eq!(i.working_hours, hours);
+        // An empty week: Sunday is the first working day, 08:00–16:30.
+        let i = Insights::compute(&[], &days, &bounds, tz, hours.clone());
+        let free = i.longest_free_block.unwrap();
+        assert_eq!(
+            (free.date, free.start.as_str(), free.minutes),
+            (sunday, "08:00", 510)
+        );
+        // With the default hours the same busy week is free all Friday instead.
+        let i = Insights::compute(&iv, &days, &bounds, tz, WorkingHours::default());
+        let free = i.longest_free_block.unwrap();
+        assert_eq!((free.date, free.minutes), (sunday + Duration::days(5), 480));
+    }
+
+    #[test]
     fn working_hours_serialize_as_clock_times() {
         let json = serde_json::to_value(WorkingHours::default()).unwrap();
-        assert_eq!(json, serde_json::json!({"start": "09:00", "end": "17:00"}));
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "start": "09:00",
+                "end": "17:00",
+                "days": ["monday", "tuesday", "wednesday", "thursday", "friday"],
+            })
+        );
     }
 }

@@ -4,6 +4,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::categories::TimeRules;
+use crate::insights::WorkingHours;
 use crate::{Error, Result};
 
 /// The day a week starts on.
@@ -51,6 +52,71 @@ pub struct Settings {
     pub reminder: Option<Reminder>,
     /// Which events count as time spent, and as what.
     pub time_rules: TimeRules,
+    /// The hours of the week the longest free block is looked for in.
+    pub working_hours: WorkingHoursSetting,
+}
+
+/// The user's working hours as stored: local clock times and weekday names,
+/// checked by [`WorkingHoursSetting::parse`]. One span a day, the same on
+/// every working day; which days work is independent of the week start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkingHoursSetting {
+    /// Local start of the working day, "HH:MM".
+    pub start: String,
+    /// Local end of the working day, "HH:MM", after the start.
+    pub end: String,
+    /// The working days, "monday" … "sunday"; at least one.
+    pub days: Vec<String>,
+}
+
+impl Default for WorkingHoursSetting {
+    /// 09:00–17:00, Monday to Friday.
+    fn default() -> Self {
+        WorkingHoursSetting {
+            start: "09:00".into(),
+            end: "17:00".into(),
+            days: ["monday", "tuesday", "wednesday", "thursday", "friday"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+impl WorkingHoursSetting {
+    /// The working hours, checked: both times "HH:MM", the end after the
+    /// start, at least one day and only weekday names. The days come back in
+    /// order from Monday, each once.
+    pub fn parse(&self) -> Result<WorkingHours> {
+        let bad = |reason: String| Error::InvalidSetting {
+            key: "working hours".into(),
+            reason,
+        };
+        let clock = |value: &str, which: &str, example: &str| {
+            chrono::NaiveTime::parse_from_str(value, "%H:%M")
+                .ok()
+                .filter(|_| value.len() == 5)
+                .ok_or_else(|| bad(format!("the {which} time must be HH:MM, like {example}")))
+        };
+        let start = clock(&self.start, "start", "09:00")?;
+        let end = clock(&self.end, "end", "17:00")?;
+        if end <= start {
+            return Err(bad("the end time must be after the start time".into()));
+        }
+        let mut days = Vec::with_capacity(7);
+        for name in &self.days {
+            let day = name
+                .parse::<chrono::Weekday>()
+                .map_err(|_| bad(format!("{name:?} is not a weekday name like monday")))?;
+            if !days.contains(&day) {
+                days.push(day);
+            }
+        }
+        if days.is_empty() {
+            return Err(bad("choose at least one working day".into()));
+        }
+        days.sort_by_key(|d| d.num_days_from_monday());
+        Ok(WorkingHours { start, end, days })
+    }
 }
 
 /// When to remind the user of the weekly review.
@@ -92,6 +158,7 @@ impl Default for Settings {
             vault_pattern: crate::export::DEFAULT_PATTERN.to_owned(),
             reminder: None,
             time_rules: TimeRules::default(),
+            working_hours: WorkingHoursSetting::default(),
         }
     }
 }
@@ -112,6 +179,7 @@ impl Settings {
             r.parse()?;
         }
         self.time_rules.validate()?;
+        self.working_hours.parse()?;
         if self.vault_pattern.trim().is_empty() {
             return Err(Error::InvalidSetting {
                 key: "vault_pattern".into(),
@@ -126,6 +194,12 @@ impl Settings {
             });
         }
         Ok(())
+    }
+
+    /// The working hours the week's insights look at: the setting, or the
+    /// default (09:00–17:00, Monday to Friday) should a stored value not parse.
+    pub fn working_hours(&self) -> WorkingHours {
+        self.working_hours.parse().unwrap_or_default()
     }
 
     /// The zone the week is laid out in: the setting, else the system's, else UTC.
@@ -149,4 +223,127 @@ pub fn system_zone() -> Option<Tz> {
     iana_time_zone::get_timezone()
         .ok()
         .and_then(|name| name.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveTime, Weekday};
+
+    use super::*;
+
+    fn hours(start: &str, end: &str, days: &[&str]) -> WorkingHoursSetting {
+        WorkingHoursSetting {
+            start: start.into(),
+            end: end.into(),
+            days: days.iter().map(|d| d.to_string()).collect(),
+        }
+    }
+
+    /// The reason of an `InvalidSetting` about working hours, or a panic.
+    fn refusal(setting: WorkingHoursSetting) -> String {
+        let settings = Settings {
+            working_hours: setting,
+            ..Settings::default()
+        };
+        match settings.validate() {
+            Err(Error::InvalidSetting { key, reason }) if key == "working hours" => reason,
+            other => panic!("expected a working-hours refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_default_working_hours_are_nine_to_five_monday_to_friday() {
+        let settings = Settings::default();
+        settings.validate().unwrap();
+        assert_eq!(settings.working_hours(), WorkingHours::default());
+        let parsed = settings.working_hours.parse().unwrap();
+        assert_eq!(
+            (parsed.start, parsed.end),
+            (
+                NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+                NaiveTime::from_hms_opt(17, 0, 0).unwrap()
+            )
+        );
+        assert_eq!(
+            parsed.days,
+            [
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri
+            ]
+        );
+    }
+
+    #[test]
+    fn settings_saved_before_working_hours_existed_read_as_the_default() {
+        let old = serde_json::json!({"week_start": "sunday", "sync_interval_minutes": 30});
+        let settings: Settings = serde_json::from_value(old).unwrap();
+        assert_eq!(settings.week_start, WeekStart::Sunday);
+        assert_eq!(settings.working_hours, WorkingHoursSetting::default());
+    }
+
+    #[test]
+    fn working_days_come_back_in_order_once_each_whatever_the_spelling() {
+        let parsed = hours("08:00", "16:30", &["Thursday", "sun", "monday", "SUNDAY"])
+            .parse()
+            .unwrap();
+        assert_eq!(parsed.days, [Weekday::Mon, Weekday::Thu, Weekday::Sun]);
+        assert_eq!(parsed.start, NaiveTime::from_hms_opt(8, 0, 0).unwrap());
+        assert_eq!(parsed.end, NaiveTime::from_hms_opt(16, 30, 0).unwrap());
+    }
+
+    #[test]
+    fn times_must_be_hh_mm() {
+        for start in [
+            "", "9:00", "09:0", "24:00", "09:60", "9am", "09:00:00", " 09:00",
+        ] {
+            assert_eq!(
+                refusal(hours(start, "17:00", &["monday"])),
+                "the start time must be HH:MM, like 09:00",
+                "{start:?}"
+            );
+        }
+        assert_eq!(
+            refusal(hours("09:00", "5pm", &["monday"])),
+            "the end time must be HH:MM, like 17:00"
+        );
+    }
+
+    #[test]
+    fn the_end_must_be_after_the_start() {
+        for (start, end) in [("17:00", "09:00"), ("10:00", "10:00"), ("23:59", "00:00")] {
+            assert_eq!(
+                refusal(hours(start, end, &["monday"])),
+                "the end time must be after the start time",
+                "{start}–{end}"
+            );
+        }
+        hours("00:00", "23:59", &["monday"]).parse().unwrap();
+        hours("10:00", "10:01", &["monday"]).parse().unwrap();
+    }
+
+    #[test]
+    fn at_least_one_real_weekday() {
+        assert_eq!(
+            refusal(hours("09:00", "17:00", &[])),
+            "choose at least one working day"
+        );
+        assert_eq!(
+            refusal(hours("09:00", "17:00", &["monday", "someday"])),
+            "\"someday\" is not a weekday name like monday"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_stored_value_falls_back_to_the_default_hours() {
+        // `validate` keeps such values out of the store; should one be there
+        // anyway, the week still has working hours.
+        let settings = Settings {
+            working_hours: hours("late", "early", &[]),
+            ..Settings::default()
+        };
+        assert_eq!(settings.working_hours(), WorkingHours::default());
+    }
 }

@@ -278,7 +278,8 @@ impl Week {
             rules: &settings.time_rules,
             series: &series,
         };
-        let layout = Layout::new(key, settings.week_start, tz);
+        let layout =
+            Layout::new(key, settings.week_start, tz).with_working_hours(settings.working_hours());
         let this = layout.fill(store, &sources, &rules, settings.show_declined)?;
         let prev_layout = Layout::new(key.previous(), settings.week_start, tz);
         let previous = prev_layout.fill(store, &sources, &rules, false)?.totals;
@@ -336,6 +337,8 @@ struct Layout {
     days: [NaiveDate; 7],
     /// Eight boundaries: the start of each day and the end of the last.
     bounds: [DateTime<Utc>; 8],
+    /// The hours the longest free block is looked for in.
+    working_hours: WorkingHours,
 }
 
 struct Filled {
@@ -350,7 +353,20 @@ impl Layout {
         let days: [NaiveDate; 7] = std::array::from_fn(|i| first + Duration::days(i as i64));
         let bounds: [DateTime<Utc>; 8] =
             std::array::from_fn(|i| local_midnight(tz, first + Duration::days(i as i64)));
-        Layout { tz, days, bounds }
+        Layout {
+            tz,
+            days,
+            bounds,
+            working_hours: WorkingHours::default(),
+        }
+    }
+
+    /// The same days, with the free block looked for in `working_hours`.
+    fn with_working_hours(self, working_hours: WorkingHours) -> Layout {
+        Layout {
+            working_hours,
+            ..self
+        }
     }
 
     fn fill(
@@ -546,7 +562,7 @@ impl Layout {
             &self.days,
             &self.bounds,
             tz,
-            WorkingHours::default(),
+            self.working_hours.clone(),
         );
         Filled {
             days,

@@ -410,6 +410,11 @@ fn settings_round_trip_and_invalid_values_are_refused() {
                 assign: vica_core::categories::Assignment::Excluded,
             }],
         },
+        working_hours: vica_core::settings::WorkingHoursSetting {
+            start: "08:00".into(),
+            end: "16:30".into(),
+            days: vec!["sunday".into(), "monday".into(), "tuesday".into()],
+        },
     };
     store.save_settings(&settings).unwrap();
     assert_eq!(store.settings().unwrap(), settings);
