@@ -55,7 +55,7 @@ status=0
 # --test-force-exit: an app process the driver left behind must not keep the
 # runner (and CI) waiting once every test has finished; the timeout is a backstop.
 timeout --kill-after=30 1500 dbus-run-session -- xvfb-run -a -s "-screen 0 1400x900x24" \
-  node --test --test-force-exit --test-concurrency=1 --test-reporter=spec "$@" tests/app.test.mjs tests/window.test.mjs tests/perf.test.mjs 2>output/stderr.log || status=$?
+  node --test --test-force-exit --test-concurrency=1 --test-reporter=spec "$@" tests/app.test.mjs tests/window.test.mjs tests/perf.test.mjs tests/workhours.test.mjs 2>output/stderr.log || status=$?
 # Nothing of the run may outlive it.
 pkill -KILL -f "$VICA_APP" 2>/dev/null || true
 if ((status != 0)); then

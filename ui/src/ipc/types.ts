@@ -238,6 +238,21 @@ export interface Settings {
   reminder: Reminder | null;
   /** Which events count as time spent, and as what. */
   time_rules: TimeRules;
+  /** The hours the week's longest free block is looked for in. */
+  working_hours: WorkingHoursSetting;
+}
+
+/** A weekday as the settings spell it. */
+export type Weekday = "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday";
+
+/** `vica_core::settings::WorkingHoursSetting`: checked by the core on save. */
+export interface WorkingHoursSetting {
+  /** Local time, "HH:MM". */
+  start: string;
+  /** Local time, "HH:MM", after the start. */
+  end: string;
+  /** At least one; independent of the week start. */
+  days: Weekday[];
 }
 
 /** `vica_core::settings::Reminder`. */
@@ -465,7 +480,8 @@ export interface Insights {
   per_day: DaySources[];
   /** The longest stretch of working hours without an event; ties go to the earliest. */
   longest_free_block: FreeBlock | null;
-  working_hours: { start: string; end: string };
+  /** The hours looked in: "HH:MM" local times and the working days, Monday first. */
+  working_hours: { start: string; end: string; days: Weekday[] };
 }
 
 /** A day's minutes in events by source; they add up to the day's `event_minutes`. */
