@@ -111,9 +111,12 @@ pub struct FreeBlock {
 
 impl Insights {
     /// Computes the insights of a week whose local `days` begin at `bounds`
-    /// (eight instants: each day's start and the end of the last).
+    /// (eight instants: each day's start and the end of the last), from its
+    /// counted events' `intervals`. `away` is time out of office: never
+    /// counted as hours, yet not free either.
     pub fn compute(
         intervals: &[Interval],
+        away: &[Interval],
         days: &[NaiveDate],
         bounds: &[DateTime<Utc>],
         tz: Tz,
@@ -134,7 +137,7 @@ impl Insights {
             }
             let from = local_instant(tz, *date, working_hours.start);
             let to = local_instant(tz, *date, working_hours.end);
-            if let Some((s, e)) = longest_gap(intervals, from, to)
+            if let Some((s, e)) = longest_gap(intervals.iter().chain(away), from, to)
                 && longest.is_none_or(|(len, ..)| e - s > len)
             {
                 longest = Some((e - s, *date, s, e));
@@ -209,8 +212,8 @@ fn split_by_source(
 }
 
 /// The longest stretch of `[from, to)` no interval covers (the earliest of equals).
-fn longest_gap(
-    intervals: &[Interval],
+fn longest_gap<'a>(
+    intervals: impl Iterator<Item = &'a Interval>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
@@ -218,7 +221,6 @@ fn longest_gap(
         return None;
     }
     let mut busy: Vec<(DateTime<Utc>, DateTime<Utc>)> = intervals
-        .iter()
         .map(|&(_, s, e)| (s.max(from), e.min(to)))
         .filter(|(s, e)| s < e)
         .collect();
@@ -282,7 +284,7 @@ mod tests {
         let tz = berlin();
         let monday = d(2026, 11, 16);
         let (days, bounds) = week(tz, monday);
-        let i = Insights::compute(&[], &days, &bounds, tz, WorkingHours::default());
+        let i = Insights::compute(&[], &[], &days, &bounds, tz, WorkingHours::default());
         assert_eq!(i.per_day.len(), 7);
         assert!(i.per_day.iter().all(|d| d.sources.is_empty()));
         let free = i.longest_free_block.unwrap();
@@ -311,7 +313,7 @@ mod tests {
             (2, at(tz, tue, 9, 15), at(tz, tue, 9, 45)),
             (3, at(tz, tue, 14, 0), at(tz, tue, 15, 0)),
         ];
-        let i = Insights::compute(&iv, &days, &bounds, tz, WorkingHours::default());
+        let i = Insights::compute(&iv, &[], &days, &bounds, tz, WorkingHours::default());
         let tuesday = &i.per_day[1];
         assert_eq!(tuesday.date, tue);
         assert_eq!(
@@ -359,7 +361,7 @@ mod tests {
         iv.push((1, at(tz, wed, 15, 0), at(tz, wed, 17, 0)));
         // Thursday: free 09:00–11:30 too (as long), but later in the week.
         iv.push((1, at(tz, thu, 11, 30), at(tz, thu, 18, 0)));
-        let i = Insights::compute(&iv, &days, &bounds, tz, WorkingHours::default());
+        let i = Insights::compute(&iv, &[], &days, &bounds, tz, WorkingHours::default());
         let free = i.longest_free_block.unwrap();
         assert_eq!(
             (
@@ -384,12 +386,43 @@ mod tests {
                 (1, at(tz, day, 9, 0), at(tz, day, 17, 0))
             })
             .collect();
-        let i = Insights::compute(&iv, &days, &bounds, tz, WorkingHours::default());
+        let i = Insights::compute(&iv, &[], &days, &bounds, tz, WorkingHours::default());
         assert_eq!(i.longest_free_block, None);
         // All-day events never reach here (the week model passes only counted timed events),
         // so a week of only all-day events is an empty one.
-        let i = Insights::compute(&[], &days, &bounds, tz, WorkingHours::default());
+        let i = Insights::compute(&[], &[], &days, &bounds, tz, WorkingHours::default());
         assert_eq!(i.longest_free_block.map(|f| f.minutes), Some(480));
+    }
+
+    #[test]
+    fn time_out_of_office_is_not_free() {
+        let tz = berlin();
+        let monday = d(2026, 11, 16);
+        let (days, bounds) = week(tz, monday);
+        let tuesday = d(2026, 11, 17);
+        // No events: every working day is free 09:00–17:00, and ties go to Monday.
+        let free = Insights::compute(&[], &[], &days, &bounds, tz, WorkingHours::default())
+            .longest_free_block
+            .unwrap();
+        assert_eq!(free.date, monday);
+        // Away all Monday and Tuesday morning: Wednesday's whole day is the longest.
+        let away = vec![
+            (1, bounds[0], bounds[1]),
+            (1, at(tz, tuesday, 8, 0), at(tz, tuesday, 13, 0)),
+        ];
+        let i = Insights::compute(&[], &away, &days, &bounds, tz, WorkingHours::default());
+        let free = i.longest_free_block.unwrap();
+        assert_eq!(
+            (
+                free.date,
+                free.start.as_str(),
+                free.end.as_str(),
+                free.minutes
+            ),
+            (d(2026, 11, 18), "09:00", "17:00", 480)
+        );
+        // Away time is not hours.
+        assert!(i.per_day.iter().all(|d| d.sources.is_empty()));
     }
 
     #[test]
@@ -404,7 +437,7 @@ mod tests {
             end: NaiveTime::from_hms_opt(5, 0, 0).unwrap(),
             days: vec![Weekday::Sun],
         };
-        let i = Insights::compute(&[], &days, &bounds, tz, hours.clone());
+        let i = Insights::compute(&[], &[], &days, &bounds, tz, hours.clone());
         let free = i.longest_free_block.unwrap();
         // 01:00–05:00 on the clock is three hours that night.
         assert_eq!(
@@ -418,7 +451,7 @@ mod tests {
         );
         // An event over the gap: 01:30–03:30 on the clock is one hour.
         let iv = vec![(1, at(tz, sunday, 1, 30), at(tz, sunday, 3, 30))];
-        let i = Insights::compute(&iv, &days, &bounds, tz, hours);
+        let i = Insights::compute(&iv, &[], &days, &bounds, tz, hours);
         assert_eq!(
             i.per_day[6].sources,
             vec![SourceMinutes {
@@ -443,7 +476,7 @@ mod tests {
             at(tz, monday, 22, 0),
             at(tz, monday + Duration::days(1), 1, 30),
         )];
-        let i = Insights::compute(&iv, &days, &bounds, tz, WorkingHours::default());
+        let i = Insights::compute(&iv, &[], &days, &bounds, tz, WorkingHours::default());
         assert_eq!(
             i.per_day[0].sources,
             vec![SourceMinutes {
@@ -486,7 +519,7 @@ mod tests {
             .collect();
         let tue = sunday + Duration::days(2);
         iv[2] = (1, at(tz, tue, 7, 0), at(tz, tue, 12, 0));
-        let i = Insights::compute(&iv, &days, &bounds, tz, hours.clone());
+        let i = Insights::compute(&iv, &[], &days, &bounds, tz, hours.clone());
         let free = i.longest_free_block.unwrap();
         assert_eq!(
             (
@@ -499,14 +532,14 @@ mod tests {
         );
         assert_eq!(i.working_hours, hours);
         // An empty week: Sunday is the first working day, 08:00–16:30.
-        let i = Insights::compute(&[], &days, &bounds, tz, hours.clone());
+        let i = Insights::compute(&[], &[], &days, &bounds, tz, hours.clone());
         let free = i.longest_free_block.unwrap();
         assert_eq!(
             (free.date, free.start.as_str(), free.minutes),
             (sunday, "08:00", 510)
         );
         // With the default hours the same busy week is free all Friday instead.
-        let i = Insights::compute(&iv, &days, &bounds, tz, WorkingHours::default());
+        let i = Insights::compute(&iv, &[], &days, &bounds, tz, WorkingHours::default());
         let free = i.longest_free_block.unwrap();
         assert_eq!((free.date, free.minutes), (sunday + Duration::days(5), 480));
     }

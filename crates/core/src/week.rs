@@ -408,6 +408,8 @@ impl Layout {
         // Counted time by category, and out-of-office spans (never hours).
         let mut by_category: Vec<(Category, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
         let mut away = [false; 7];
+        // Out-of-office time: not hours, and not free working time either.
+        let mut away_spans: Vec<(i64, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
         let mut timed_ids = BTreeSet::new();
         let mut all_day_ids = BTreeSet::new();
         let mut per_source_count: BTreeMap<i64, u32> = BTreeMap::new();
@@ -429,6 +431,13 @@ impl Layout {
                             days[i].all_day.push(item(None));
                             all_day_ids.insert(event.id);
                             away[i] |= is_away;
+                            if is_away && !declined {
+                                away_spans.push((
+                                    event.source_id,
+                                    self.bounds[i],
+                                    self.bounds[i + 1],
+                                ));
+                            }
                         }
                     }
                 }
@@ -446,6 +455,9 @@ impl Layout {
                             day.events.push(item(Some((ds, de))));
                             away[i] |= is_away;
                         }
+                    }
+                    if on_any_day && is_away && !declined {
+                        away_spans.push((event.source_id, start, end));
                     }
                     if on_any_day && verdict.counted {
                         timed_ids.insert(event.id);
@@ -559,6 +571,7 @@ impl Layout {
         };
         let insights = Insights::compute(
             &counted,
+            &away_spans,
             &self.days,
             &self.bounds,
             tz,

@@ -5,6 +5,7 @@
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Weekday};
 use chrono_tz::Tz;
 use vica_core::Store;
+use vica_core::categories::Annotation;
 use vica_core::settings::{Settings, WeekStart};
 use vica_core::week::{Week, WeekKey};
 
@@ -56,6 +57,25 @@ fn busy_on(week: &Week, date: NaiveDate) -> Vec<(NaiveTime, NaiveTime)> {
         .collect()
 }
 
+/// What is not free working time on `date`: counted events, and time out of
+/// office (a timed entry's span, all of a day with an all-day entry).
+fn unavailable_on(week: &Week, date: NaiveDate) -> Vec<(NaiveTime, NaiveTime)> {
+    let day = week.days.iter().find(|d| d.date == date).unwrap();
+    let away = |e: &&vica_core::week::EventItem| e.annotation == Some(Annotation::OutOfOffice);
+    let mut spans = busy_on(week, date);
+    for e in day.events.iter().filter(away).filter(|e| !e.counted) {
+        let end = match e.end_time.as_deref().unwrap() {
+            "24:00" => NaiveTime::from_hms_opt(23, 59, 59).unwrap(),
+            t => clock(t),
+        };
+        spans.push((clock(e.start_time.as_deref().unwrap()), end));
+    }
+    if day.all_day.iter().any(|e| away(&e)) {
+        spans.push((NaiveTime::MIN, NaiveTime::from_hms_opt(23, 59, 59).unwrap()));
+    }
+    spans
+}
+
 #[test]
 fn each_days_stack_adds_up_to_its_hours_and_the_free_block_is_free() {
     let tz: Tz = ZONE.parse().unwrap();
@@ -94,7 +114,7 @@ fn each_days_stack_adds_up_to_its_hours_and_the_free_block_is_free() {
                 .unwrap()
                 .signed_duration_since(tz.from_local_datetime(&free.date.and_time(from)).unwrap());
             assert_eq!(len, Duration::minutes(free.minutes));
-            for (s, e) in busy_on(&week, free.date) {
+            for (s, e) in unavailable_on(&week, free.date) {
                 assert!(
                     e <= from || s >= to,
                     "{key}: {s}–{e} inside the free block {from}–{to}"
@@ -106,7 +126,7 @@ fn each_days_stack_adds_up_to_its_hours_and_the_free_block_is_free() {
                 .iter()
                 .filter(|d| !matches!(d.date.weekday(), Weekday::Sat | Weekday::Sun))
                 .any(|d| {
-                    busy_on(&week, d.date)
+                    unavailable_on(&week, d.date)
                         .iter()
                         .all(|(s, e)| *e <= clock("09:00") || *s >= clock("17:00"))
                 });
