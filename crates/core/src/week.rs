@@ -280,9 +280,11 @@ impl Week {
         };
         let layout =
             Layout::new(key, settings.week_start, tz).with_working_hours(settings.working_hours());
-        let this = layout.fill(store, &sources, &rules, settings.show_declined)?;
+        let this = layout.fill(store, &sources, &rules, settings.show_declined, Items::Keep)?;
         let prev_layout = Layout::new(key.previous(), settings.week_start, tz);
-        let previous = prev_layout.fill(store, &sources, &rules, false)?.totals;
+        let previous = prev_layout
+            .fill(store, &sources, &rules, false, Items::TotalsOnly)?
+            .totals;
         let next_first = layout.days[6] + Duration::days(1);
         let next_week_tasks = store
             .open_tasks_due_between(next_first, next_first + Duration::days(7))?
@@ -331,6 +333,14 @@ pub fn label(key: WeekKey, first: NaiveDate, last: NaiveDate) -> String {
     format!("Week {} · {range}", key.week())
 }
 
+/// Whether a filled week keeps its items (the week on screen) or only its
+/// totals (last week, for the comparison), which spares copying every title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Items {
+    Keep,
+    TotalsOnly,
+}
+
 /// The local days of a week and their boundaries as instants.
 struct Layout {
     tz: Tz,
@@ -375,11 +385,12 @@ impl Layout {
         sources: &BTreeMap<i64, Source>,
         rules: &Rules<'_>,
         show_declined: bool,
+        items: Items,
     ) -> Result<Filled> {
         let (week_start, week_end) = (self.bounds[0], self.bounds[7]);
         let events = store.events_overlapping(week_start, week_end)?;
         let tasks = store.tasks_completed_between(week_start, week_end)?;
-        Ok(self.assemble(&events, &tasks, sources, rules, show_declined))
+        Ok(self.assemble(&events, &tasks, sources, rules, show_declined, items))
     }
 
     fn assemble(
@@ -389,7 +400,9 @@ impl Layout {
         sources: &BTreeMap<i64, Source>,
         rules: &Rules<'_>,
         show_declined: bool,
+        items: Items,
     ) -> Filled {
+        let keep = items == Items::Keep;
         let tz = self.tz;
         let mut days: Vec<Day> = self
             .days
@@ -428,7 +441,9 @@ impl Layout {
                     let end = end.max(start + Duration::days(1));
                     for (i, day) in self.days.iter().enumerate() {
                         if *day >= start && *day < end {
-                            days[i].all_day.push(item(None));
+                            if keep {
+                                days[i].all_day.push(item(None));
+                            }
                             all_day_ids.insert(event.id);
                             away[i] |= is_away;
                             if is_away && !declined {
@@ -452,7 +467,9 @@ impl Layout {
                         };
                         if overlaps {
                             on_any_day = true;
-                            day.events.push(item(Some((ds, de))));
+                            if keep {
+                                day.events.push(item(Some((ds, de))));
+                            }
                             away[i] |= is_away;
                         }
                     }
@@ -492,13 +509,17 @@ impl Layout {
         }
 
         let mut per_project: BTreeMap<i64, u32> = BTreeMap::new();
+        let mut tasks_completed = 0;
         for task in tasks {
             let Some(done) = task.record.completed_at else {
                 continue;
             };
             let local = done.with_timezone(&tz).date_naive();
             if let Some(i) = self.days.iter().position(|d| *d == local) {
-                days[i].tasks.push(task_item(task, sources, tz));
+                if keep {
+                    days[i].tasks.push(task_item(task, sources, tz));
+                }
+                tasks_completed += 1;
                 *per_project.entry(task.source_id).or_default() += 1;
             }
         }
@@ -560,7 +581,7 @@ impl Layout {
             event_minutes: merged_minutes(counted.iter().map(|c| (c.1, c.2)), week_start, week_end),
             event_count: timed_ids.len() as u32,
             all_day_count: all_day_ids.len() as u32,
-            tasks_completed: days.iter().map(|d| d.tasks.len() as u32).sum(),
+            tasks_completed,
             per_source,
             per_project,
             busiest_day,

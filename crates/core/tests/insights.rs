@@ -158,3 +158,17 @@ fn the_cli_shape_gains_insights_and_keeps_the_rest() {
         assert!(json.get(field).is_some(), "{field}");
     }
 }
+
+#[test]
+fn last_weeks_totals_are_that_weeks_own() {
+    // Last week is filled for its totals only (no items); they must equal the
+    // totals of that week loaded on its own.
+    for start in [WeekStart::Monday, WeekStart::Sunday] {
+        let (store, settings) = demo_store(start);
+        for key in demo_weeks().into_iter().skip(1) {
+            let week = Week::load(&store, key, &settings).unwrap();
+            let before = Week::load(&store, key.previous(), &settings).unwrap();
+            assert_eq!(week.previous, before.totals, "{key}");
+        }
+    }
+}
