@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { remote } from "webdriverio";
 
@@ -390,5 +391,36 @@ export function startFakes(args) {
         if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
       }
     });
+  });
+}
+
+/**
+ * A suite with the app on its own fresh data dir: `h` is started and the app
+ * opened (on the demo) before the first step, and stopped after the last,
+ * keeping the data dir when a step failed. `body` gets `step(name, fn)`,
+ * which runs a test that leaves `FAILED-<name>.png` behind when it fails.
+ */
+export function appSuite(title, h, body, { timeout = 180_000 } = {}) {
+  describe(title, () => {
+    let failed = false;
+    before(async () => {
+      await h.start();
+      await h.open();
+    });
+    after(async () => {
+      await h.stop({ keepData: failed });
+      if (failed) console.log(`# data kept in ${h.root}`);
+    });
+    body((name, fn) =>
+      it(name, { timeout }, async (t) => {
+        try {
+          await fn(t);
+        } catch (err) {
+          failed = true;
+          await h.screenshot(`FAILED-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`).catch(() => {});
+          throw err;
+        }
+      }),
+    );
   });
 }

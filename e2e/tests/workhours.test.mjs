@@ -3,8 +3,7 @@
 // them, as the core's own model says (`vica week --json` over the same data dir).
 
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { Harness, formatDuration } from "../lib/harness.mjs";
+import { Harness, appSuite, formatDuration } from "../lib/harness.mjs";
 
 const h = new Harness();
 const MON_TO_FRI = ["monday", "tuesday", "wednesday", "thursday", "friday"];
@@ -77,21 +76,11 @@ async function checkFreeBlock(key, hint) {
   return core;
 }
 
-describe("Working hours", () => {
-  let failed = false;
-
-  before(async () => {
-    await h.start();
-    await h.open();
-  });
-
-  after(async () => {
-    await h.stop({ keepData: failed });
-    if (failed) console.log(`# data kept in ${h.root}`);
-  });
-
-  it("sets working hours in Settings and the free block is looked for in them, as the core computes it", { timeout: 240_000 }, async () => {
-    try {
+appSuite(
+  "Working hours",
+  h,
+  (step) => {
+    step("sets working hours in Settings and the free block is looked for in them, as the core computes it", async () => {
       const b = h.browser;
       const key = await shownWeek();
 
@@ -164,10 +153,7 @@ describe("Working hours", () => {
       await h.screenshot("71-settings-working-hours");
       await b.keys("Escape");
       await b.$("dialog[open]").waitForExist({ reverse: true });
-    } catch (err) {
-      failed = true;
-      await h.screenshot("FAILED-working-hours").catch(() => {});
-      throw err;
-    }
-  });
-});
+    });
+  },
+  { timeout: 240_000 },
+);
