@@ -21,7 +21,6 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
@@ -40,7 +39,8 @@ use vica_core::model::{
 
 use crate::demo::DemoAccount;
 use crate::http::{
-    ErrorRenderer, Harness, InjectedError, ServerHandle, json_response, lock, parse_query,
+    ErrorRenderer, FakeServer, Harness, InjectedError, ServerHandle, json_response, lock,
+    parse_query,
 };
 pub use crate::http::{Fault, RecordedRequest};
 
@@ -264,30 +264,6 @@ impl FakeGoogle {
     /// Makes every sync token issued so far answer `410 fullSyncRequired`.
     pub fn invalidate_sync_tokens(&self) {
         lock(&self.shared.world).epoch += 1;
-    }
-
-    /// Queues a fault; each applies to one request, first in first out.
-    pub fn inject(&self, fault: Fault) {
-        self.shared.harness.inject(fault);
-    }
-
-    /// Drops the faults not yet applied.
-    pub fn clear_faults(&self) {
-        self.shared.harness.clear_faults();
-    }
-
-    /// Delay added to every response.
-    pub fn set_latency(&self, d: Duration) {
-        self.shared.harness.set_latency(d);
-    }
-
-    /// Every request served so far, oldest first.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.harness.requests()
-    }
-
-    pub fn clear_requests(&self) {
-        self.shared.harness.clear_requests();
     }
 
     /// Serves the Google accounts of a demo world: each calendar source becomes
@@ -1512,6 +1488,12 @@ fn list_events(s: &Shared, calendar_id: &str, params: &Params) -> Result<Vec<u8>
             "Backend Error",
         )
     })
+}
+
+impl FakeServer for FakeGoogle {
+    fn harness(&self) -> &Harness {
+        &self.shared.harness
+    }
 }
 
 #[cfg(test)]

@@ -31,7 +31,6 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
@@ -49,8 +48,8 @@ use vica_core::model::{
 
 use crate::demo::DemoAccount;
 use crate::http::{
-    ErrorRenderer, Harness, InjectedError, ServerHandle, hex_token, json_response, lock,
-    parse_query, take_page, unhex_token,
+    ErrorRenderer, FakeServer, Harness, InjectedError, ServerHandle, hex_token, json_response,
+    lock, parse_query, take_page, unhex_token,
 };
 pub use crate::http::{Fault, RecordedRequest};
 
@@ -304,30 +303,6 @@ impl FakeGraph {
     /// Makes every delta and skip token issued so far answer with `syncStateNotFound`.
     pub fn invalidate_delta_tokens(&self) {
         lock(&self.shared.world).epoch += 1;
-    }
-
-    /// Queues a fault; each applies to one request, first in first out.
-    pub fn inject(&self, fault: Fault) {
-        self.shared.harness.inject(fault);
-    }
-
-    /// Drops the faults not yet applied.
-    pub fn clear_faults(&self) {
-        self.shared.harness.clear_faults();
-    }
-
-    /// Delay added to every response.
-    pub fn set_latency(&self, d: Duration) {
-        self.shared.harness.set_latency(d);
-    }
-
-    /// Every request served so far, oldest first.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.harness.requests()
-    }
-
-    pub fn clear_requests(&self) {
-        self.shared.harness.clear_requests();
     }
 
     /// Serves the Microsoft accounts of a demo world: the user's address is
@@ -1326,6 +1301,12 @@ fn encode_segment(segment: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+impl FakeServer for FakeGraph {
+    fn harness(&self) -> &Harness {
+        &self.shared.harness
+    }
 }
 
 #[cfg(test)]

@@ -93,6 +93,39 @@ pub enum InjectedError<'a> {
 /// Renders an injected error as the provider's error response.
 pub type ErrorRenderer = fn(InjectedError<'_>) -> Response;
 
+/// What every fake server offers the tests that drive it: the faults, latency
+/// and request log of its [`Harness`]. Bring it into scope
+/// (`use vica_fakes::FakeServer`) to call them on a fake.
+pub trait FakeServer {
+    /// The server's faults, latency and request log.
+    fn harness(&self) -> &Harness;
+
+    /// Queues a fault; each applies to one request, first in first out.
+    fn inject(&self, fault: Fault) {
+        self.harness().inject(fault);
+    }
+
+    /// Drops the faults not yet applied.
+    fn clear_faults(&self) {
+        self.harness().clear_faults();
+    }
+
+    /// Delay added to every response.
+    fn set_latency(&self, d: Duration) {
+        self.harness().set_latency(d);
+    }
+
+    /// Every request served so far, oldest first.
+    fn requests(&self) -> Vec<RecordedRequest> {
+        self.harness().requests()
+    }
+
+    /// Forgets the requests served so far.
+    fn clear_requests(&self) {
+        self.harness().clear_requests();
+    }
+}
+
 /// Faults, latency and the request log of one fake server.
 #[derive(Debug, Default)]
 pub struct Harness {

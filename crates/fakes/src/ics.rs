@@ -23,7 +23,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::http::{ErrorRenderer, Harness, InjectedError, ServerHandle, lock};
+use crate::http::{ErrorRenderer, FakeServer, Harness, InjectedError, ServerHandle, lock};
 pub use crate::http::{Fault, RecordedRequest};
 
 #[derive(Debug, Clone)]
@@ -120,16 +120,6 @@ impl FakeIcs {
         *lock(&self.shared.last_modified) = last_modified;
     }
 
-    /// Faults, latency and the request log.
-    pub fn harness(&self) -> &Harness {
-        &self.shared.harness
-    }
-
-    /// Every request served so far.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.harness.requests()
-    }
-
     /// Stops serving.
     pub fn shutdown(&self) {
         self.server.shutdown();
@@ -214,6 +204,12 @@ fn render_injected(error: InjectedError<'_>) -> Response {
         ),
     )
         .into_response()
+}
+
+impl FakeServer for FakeIcs {
+    fn harness(&self) -> &Harness {
+        &self.shared.harness
+    }
 }
 
 #[cfg(test)]

@@ -31,3 +31,5 @@ pub mod http;
 pub mod ics;
 pub mod oauth;
 pub mod todoist;
+
+pub use http::FakeServer;

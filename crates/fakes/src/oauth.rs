@@ -39,7 +39,8 @@ use sha2::{Digest, Sha256};
 
 use crate::google::FakeGoogle;
 use crate::http::{
-    ErrorRenderer, Harness, InjectedError, ServerHandle, json_response, lock, parse_query,
+    ErrorRenderer, FakeServer, Harness, InjectedError, ServerHandle, json_response, lock,
+    parse_query,
 };
 pub use crate::http::{Fault, RecordedRequest};
 
@@ -417,21 +418,6 @@ impl FakeOAuth {
     pub fn link_google(&self, google: &FakeGoogle) {
         let google = google.clone();
         self.on_access_token(move |t| google.set_access_token(t));
-    }
-
-    /// Queues a harness fault for the next request to any endpoint.
-    pub fn inject(&self, fault: Fault) {
-        self.shared.harness.inject(fault);
-    }
-
-    /// Delay added before every response.
-    pub fn set_latency(&self, d: Duration) {
-        self.shared.harness.set_latency(d);
-    }
-
-    /// Every request served (method, path, query; never bodies or `Authorization`).
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.harness.requests()
     }
 
     pub fn shutdown(&self) {
@@ -1023,6 +1009,13 @@ fn render_injected(e: InjectedError<'_>) -> Response {
             };
             oauth_error(code, error, "injected fault")
         }
+    }
+}
+
+/// The request log holds method, path and query: never bodies or `Authorization`.
+impl FakeServer for FakeOAuth {
+    fn harness(&self) -> &Harness {
+        &self.shared.harness
     }
 }
 

@@ -27,7 +27,6 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
@@ -41,8 +40,8 @@ use vica_core::model::{Provider, SourceKind, TaskRecord};
 
 use crate::demo::DemoAccount;
 use crate::http::{
-    ErrorRenderer, Harness, InjectedError, ServerHandle, hex_token, json_response, lock,
-    parse_query, take_page, time_sort_key, unhex_token,
+    ErrorRenderer, FakeServer, Harness, InjectedError, ServerHandle, hex_token, json_response,
+    lock, parse_query, take_page, time_sort_key, unhex_token,
 };
 pub use crate::http::{Fault, RecordedRequest};
 
@@ -283,30 +282,6 @@ impl FakeTodoist {
     /// Makes every `next_cursor` handed out so far answer `400 INVALID_ARGUMENT_VALUE`.
     pub fn invalidate_cursors(&self) {
         lock(&self.shared.world).epoch += 1;
-    }
-
-    /// Queues a fault; each applies to one request, first in first out.
-    pub fn inject(&self, fault: Fault) {
-        self.shared.harness.inject(fault);
-    }
-
-    /// Drops the faults not yet applied.
-    pub fn clear_faults(&self) {
-        self.shared.harness.clear_faults();
-    }
-
-    /// Delay added to every response.
-    pub fn set_latency(&self, d: Duration) {
-        self.shared.harness.set_latency(d);
-    }
-
-    /// Every request served so far, oldest first.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.harness.requests()
-    }
-
-    pub fn clear_requests(&self) {
-        self.shared.harness.clear_requests();
     }
 
     /// Serves the Todoist accounts of a demo world: each project source becomes
@@ -901,6 +876,12 @@ async fn completed_tasks(
             .collect();
         Ok(json!({ "items": items, "next_cursor": next }))
     }))
+}
+
+impl FakeServer for FakeTodoist {
+    fn harness(&self) -> &Harness {
+        &self.shared.harness
+    }
 }
 
 #[cfg(test)]

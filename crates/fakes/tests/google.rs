@@ -10,6 +10,7 @@ use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
 use vica_core::model::{EventRecord, EventStatus, EventTime, Provider, Response, SourceKind};
+use vica_fakes::FakeServer;
 use vica_fakes::demo;
 use vica_fakes::google::{
     CalendarEntry, DEFAULT_ACCESS_TOKEN, FakeGoogle, Fault, event_json, event_json_as,

@@ -8,6 +8,7 @@ use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
 use vica_core::model::{EventRecord, EventStatus, EventTime, Provider, Response, SourceKind};
+use vica_fakes::FakeServer;
 use vica_fakes::demo;
 use vica_fakes::graph::{
     CalendarEntry, DEFAULT_ACCESS_TOKEN, DEFAULT_USER_ADDRESS, FakeGraph, Fault, event_json_as,

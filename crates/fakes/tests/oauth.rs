@@ -9,6 +9,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use vica_fakes::FakeServer;
 use vica_fakes::google::FakeGoogle;
 use vica_fakes::oauth::{
     CLIENT_ID, CLIENT_SECRET, ClientAuth, DEFAULT_EMAIL, FakeOAuth, PUBLIC_CLIENT_ID, TokenFault,

@@ -8,6 +8,7 @@ use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
 use vica_core::model::{Provider, SourceKind, TaskRecord};
+use vica_fakes::FakeServer;
 use vica_fakes::demo;
 use vica_fakes::todoist::{
     DEFAULT_ACCESS_TOKEN, FakeTodoist, Fault, ProjectEntry, task_json, todoist_instant,

@@ -32,6 +32,7 @@ use serde_json::json;
 use vica_core::Store;
 use vica_core::model::Provider as ProviderKind;
 use vica_core::model::{EventRecord, EventStatus, EventTime, Response, TaskRecord};
+use vica_fakes::FakeServer;
 use vica_fakes::google::{CalendarEntry, DEFAULT_ACCESS_TOKEN, FakeGoogle};
 use vica_fakes::{graph, todoist};
 use vica_sync::google::{Google, GoogleConfig};
@@ -515,20 +516,20 @@ impl Demo {
         reports
     }
 
+    fn servers(&self) -> [&dyn FakeServer; 3] {
+        [&self.google, &self.graph, &self.todoist]
+    }
+
     fn requests(&self) -> usize {
-        self.google.requests().len() + self.graph.requests().len() + self.todoist.requests().len()
+        self.servers().iter().map(|s| s.requests().len()).sum()
     }
 
     fn clear_requests(&self) {
-        self.google.clear_requests();
-        self.graph.clear_requests();
-        self.todoist.clear_requests();
+        self.servers().iter().for_each(|s| s.clear_requests());
     }
 
     fn set_latency(&self, d: std::time::Duration) {
-        self.google.set_latency(d);
-        self.graph.set_latency(d);
-        self.todoist.set_latency(d);
+        self.servers().iter().for_each(|s| s.set_latency(d));
     }
 }
 

@@ -20,6 +20,7 @@ use chrono::{Duration as Span, SubsecRound, Utc};
 use serde_json::json;
 use vica_core::Store;
 use vica_core::model::Provider as ProviderKind;
+use vica_fakes::FakeServer;
 use vica_fakes::google::{CalendarEntry, DEFAULT_ACCESS_TOKEN, FakeGoogle};
 use vica_sync::google::{Google, GoogleConfig};
 use vica_sync::http::StaticToken;
@@ -57,11 +58,17 @@ fn crash_child() {
     });
 }
 
-fn run_child(db: &std::path::Path, base: &str) -> std::process::Child {
-    Command::new(std::env::current_exe().unwrap())
+fn child(db: &std::path::Path, base: &str) -> Command {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
         .args(["--ignored", "--exact", "crash_child", "--test-threads=1"])
         .env("VICA_CRASH_DB", db)
-        .env("VICA_CRASH_BASE", base)
+        .env("VICA_CRASH_BASE", base);
+    command
+}
+
+fn run_child(db: &std::path::Path, base: &str) -> std::process::Child {
+    child(db, base)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -176,8 +183,13 @@ async fn a_sync_killed_at_random_moments_never_corrupts_or_duplicates() {
         check(&db);
     }
     // A final sync to completion makes the store equal the server.
-    let status = run_child(&db, &fake.base_url()).wait().unwrap();
-    assert!(status.success(), "the final sync completes");
+    let last = child(&db, &fake.base_url()).output().unwrap();
+    assert!(
+        last.status.success(),
+        "the final sync completes: {}{}",
+        String::from_utf8_lossy(&last.stdout),
+        String::from_utf8_lossy(&last.stderr)
+    );
     assert_eq!(check(&db), served(&fake));
     assert!(
         killed_mid_sync > 0,

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::{Kind, Setup, fast_retries};
 use vica_core::model::AccountStatus;
+use vica_fakes::FakeServer;
 use vica_fakes::http::Fault;
 use vica_fakes::oauth::TokenFault;
 use vica_sync::http::RetryPolicy;

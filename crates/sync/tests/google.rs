@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration as Span, SubsecRound, Utc};
 use serde_json::{Value, json};
 use vica_core::Store;
 use vica_core::model::{EventTime, Provider as ProviderKind};
+use vica_fakes::FakeServer;
 use vica_fakes::google::{CalendarEntry, DEFAULT_ACCESS_TOKEN, FakeGoogle, Fault};
 use vica_sync::engine::{Progress, SyncReport};
 use vica_sync::google::{Google, GoogleConfig};

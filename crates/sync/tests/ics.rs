@@ -12,6 +12,7 @@ use vica_core::Store;
 use vica_core::model::{
     Event, EventKind, EventStatus, EventTime, Provider as ProviderKind, Response, ShowAs,
 };
+use vica_fakes::FakeServer;
 use vica_fakes::ics::{FakeIcs, Fault};
 use vica_sync::engine::{Progress, SyncReport};
 use vica_sync::http::RetryPolicy;

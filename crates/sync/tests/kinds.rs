@@ -11,6 +11,7 @@ use chrono::{Duration, SubsecRound, Utc};
 use serde_json::{Value, json};
 use vica_core::Store;
 use vica_core::model::{EventKind, Provider as ProviderKind, ShowAs};
+use vica_fakes::FakeServer;
 use vica_fakes::google::FakeGoogle;
 use vica_fakes::graph::FakeGraph;
 use vica_sync::engine::Progress;

@@ -14,6 +14,7 @@ use serde_json::json;
 use vica_core::Store;
 use vica_core::model::Provider;
 use vica_core::week::{Week, WeekKey};
+use vica_fakes::FakeServer;
 use vica_fakes::google::{CalendarEntry, FakeGoogle, Fault};
 use vica_fakes::oauth::{CLIENT_ID, CLIENT_SECRET, DEFAULT_EMAIL, FakeOAuth};
 use vica_sync::accounts::{self, ConnectOptions};

@@ -12,6 +12,7 @@ use serde_json::json;
 use tokio::sync::oneshot;
 use vica_core::Store;
 use vica_core::model::{Account, AccountStatus, Provider};
+use vica_fakes::FakeServer;
 use vica_fakes::google::{CalendarEntry, FakeGoogle, Fault};
 use vica_fakes::oauth::{
     CLIENT_ID, CLIENT_SECRET, ClientAuth, DEFAULT_EMAIL, FakeOAuth, PUBLIC_CLIENT_ID, TokenFault,

@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration as Span, NaiveDateTime, SubsecRound, Utc};
 use serde_json::{Value, json};
 use vica_core::Store;
 use vica_core::model::{AccountStatus, EventTime, Provider as ProviderKind, Response};
+use vica_fakes::FakeServer;
 use vica_fakes::graph::{CalendarEntry, DEFAULT_ACCESS_TOKEN, FakeGraph, Fault};
 use vica_sync::engine::{Progress, SyncReport};
 use vica_sync::http::{RetryPolicy, StaticToken};

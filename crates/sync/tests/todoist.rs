@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration as Span, NaiveDate, SubsecRound, Utc};
 use serde_json::{Value, json};
 use vica_core::Store;
 use vica_core::model::{AccountStatus, Provider as ProviderKind, Task};
+use vica_fakes::FakeServer;
 use vica_fakes::todoist::{
     DEFAULT_ACCESS_TOKEN, FakeTodoist, Fault, ProjectEntry, RecordedRequest,
 };

@@ -16,9 +16,10 @@ use reqwest::Url;
 use serde_json::{Value, json};
 use vica_core::Store;
 use vica_core::model::{Account, Provider as ProviderKind};
+use vica_fakes::FakeServer;
 use vica_fakes::google::{CalendarEntry as GoogleCalendar, FakeGoogle};
 use vica_fakes::graph::{CalendarEntry as GraphCalendar, FakeGraph};
-use vica_fakes::http::{Fault, RecordedRequest};
+use vica_fakes::http::{Fault, Harness};
 use vica_fakes::oauth::{CLIENT_ID, CLIENT_SECRET, FakeOAuth, PUBLIC_CLIENT_ID};
 use vica_fakes::todoist::{FakeTodoist, ProjectEntry};
 use vica_sync::accounts::{self, ConnectOptions};
@@ -70,47 +71,18 @@ pub enum Server {
     Todoist(FakeTodoist),
 }
 
+/// Faults, latency and the request log of whichever fake it is.
+impl FakeServer for Server {
+    fn harness(&self) -> &Harness {
+        match self {
+            Server::Google(f) => f.harness(),
+            Server::Graph(f) => f.harness(),
+            Server::Todoist(f) => f.harness(),
+        }
+    }
+}
+
 impl Server {
-    pub fn inject(&self, fault: Fault) {
-        match self {
-            Server::Google(f) => f.inject(fault),
-            Server::Graph(f) => f.inject(fault),
-            Server::Todoist(f) => f.inject(fault),
-        }
-    }
-
-    pub fn clear_faults(&self) {
-        match self {
-            Server::Google(f) => f.clear_faults(),
-            Server::Graph(f) => f.clear_faults(),
-            Server::Todoist(f) => f.clear_faults(),
-        }
-    }
-
-    pub fn set_latency(&self, d: Duration) {
-        match self {
-            Server::Google(f) => f.set_latency(d),
-            Server::Graph(f) => f.set_latency(d),
-            Server::Todoist(f) => f.set_latency(d),
-        }
-    }
-
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        match self {
-            Server::Google(f) => f.requests(),
-            Server::Graph(f) => f.requests(),
-            Server::Todoist(f) => f.requests(),
-        }
-    }
-
-    pub fn clear_requests(&self) {
-        match self {
-            Server::Google(f) => f.clear_requests(),
-            Server::Graph(f) => f.clear_requests(),
-            Server::Todoist(f) => f.clear_requests(),
-        }
-    }
-
     pub fn set_access_token(&self, token: &str) {
         match self {
             Server::Google(f) => f.set_access_token(token),
