@@ -19,7 +19,8 @@
 //! - [`hostile`] is a shared list of 50 hostile strings (markup, script,
 //!   links, markers, Unicode tricks, huge texts) for tests and benchmarks.
 //! - [`http`] holds what every fake server shares: its lifecycle, injected
-//!   faults, added latency and the request log.
+//!   faults, added latency and the request log, offered on every fake by the
+//!   [`FakeServer`] trait.
 //!
 //! Tests, benchmarks and the demo all share these fakes.
 
