@@ -256,9 +256,12 @@ impl Rules<'_> {
                 series_choice: None,
             };
         }
+        // The map is keyed by an owned id; most users have no choice set, and
+        // then no key is built for each recurring event.
         let series_choice = r
             .series_id
             .as_ref()
+            .filter(|_| !self.series.is_empty())
             .and_then(|s| self.series.get(&(event.source_id, s.clone())))
             .copied();
         let choice = series_choice.or_else(|| {
@@ -375,7 +378,8 @@ pub fn split_minutes(
     let mut cuts: Vec<DateTime<Utc>> = clipped.iter().flat_map(|&(_, s, e)| [s, e]).collect();
     cuts.sort();
     cuts.dedup();
-    let mut seconds: HashMap<Category, i64> = HashMap::new();
+    // Seconds by category, indexed by the enum's discriminant.
+    let mut seconds = [0i64; Category::ALL.len()];
     for pair in cuts.windows(2) {
         let (a, b) = (pair[0], pair[1]);
         let top = clipped
@@ -384,12 +388,12 @@ pub fn split_minutes(
             .map(|&(c, _, _)| c)
             .min();
         if let Some(c) = top {
-            *seconds.entry(c).or_default() += (b - a).num_seconds();
+            seconds[c as usize] += (b - a).num_seconds();
         }
     }
     let mut totals = CategoryTotals::default();
     for c in Category::ALL {
-        *totals.minutes_mut(c) = seconds.get(&c).copied().unwrap_or(0) / 60;
+        *totals.minutes_mut(c) = seconds[c as usize] / 60;
     }
     totals
 }

@@ -157,6 +157,24 @@ pub enum EventTime {
     },
 }
 
+impl EventTime {
+    pub fn is_all_day(&self) -> bool {
+        matches!(self, EventTime::AllDay { .. })
+    }
+
+    /// The span as instants: an all-day event's dates read as UTC midnights,
+    /// which is how the store keeps and orders them.
+    pub fn utc_bounds(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        match *self {
+            EventTime::AllDay { start, end } => (
+                start.and_time(chrono::NaiveTime::MIN).and_utc(),
+                end.and_time(chrono::NaiveTime::MIN).and_utc(),
+            ),
+            EventTime::Timed { start, end } => (start, end),
+        }
+    }
+}
+
 /// Event status as providers report it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

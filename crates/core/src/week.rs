@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -288,7 +288,7 @@ impl Week {
         let next_first = layout.days[6] + Duration::days(1);
         let next_week_tasks = store
             .open_tasks_due_between(next_first, next_first + Duration::days(7))?
-            .iter()
+            .into_iter()
             .map(|t| task_item(t, &sources, tz))
             .collect();
         let reflection = store.reflection(key)?.map(|(r, _)| r).unwrap_or_default();
@@ -390,13 +390,13 @@ impl Layout {
         let (week_start, week_end) = (self.bounds[0], self.bounds[7]);
         let events = store.events_overlapping(week_start, week_end)?;
         let tasks = store.tasks_completed_between(week_start, week_end)?;
-        Ok(self.assemble(&events, &tasks, sources, rules, show_declined, items))
+        Ok(self.assemble(events, tasks, sources, rules, show_declined, items))
     }
 
     fn assemble(
         &self,
-        events: &[Event],
-        tasks: &[Task],
+        events: Vec<Event>,
+        tasks: Vec<Task>,
         sources: &BTreeMap<i64, Source>,
         rules: &Rules<'_>,
         show_declined: bool,
@@ -427,51 +427,51 @@ impl Layout {
         let mut all_day_ids = BTreeSet::new();
         let mut per_source_count: BTreeMap<i64, u32> = BTreeMap::new();
 
-        for event in events {
+        for mut event in events {
             let declined = event.record.my_response == Some(Response::Declined);
             if declined && !show_declined {
                 continue;
             }
-            let verdict = rules.classify(event, sources.get(&event.source_id));
+            let verdict = rules.classify(&event, sources.get(&event.source_id));
             let is_away = verdict.annotation == Some(Annotation::OutOfOffice);
-            let item = |day| event_item(event, sources, tz, day, declined, &verdict);
             match event.record.time {
                 EventTime::AllDay { start, end } => {
                     // A zero-length all-day event still belongs to its start date.
                     let end = end.max(start + Duration::days(1));
-                    for (i, day) in self.days.iter().enumerate() {
-                        if *day >= start && *day < end {
-                            if keep {
-                                days[i].all_day.push(item(None));
-                            }
-                            all_day_ids.insert(event.id);
-                            away[i] |= is_away;
-                            if is_away && !declined {
-                                away_spans.push((
-                                    event.source_id,
-                                    self.bounds[i],
-                                    self.bounds[i + 1],
-                                ));
-                            }
+                    let on = days_where(|i| self.days[i] >= start && self.days[i] < end);
+                    for i in on.clone() {
+                        if keep {
+                            let text = ItemText::for_day(&mut event, i + 1 == on.end);
+                            days[i].all_day.push(event_item(
+                                &event, text, sources, tz, None, declined, &verdict,
+                            ));
+                        }
+                        all_day_ids.insert(event.id);
+                        away[i] |= is_away;
+                        if is_away && !declined {
+                            away_spans.push((event.source_id, self.bounds[i], self.bounds[i + 1]));
                         }
                     }
                 }
                 EventTime::Timed { start, end } => {
-                    let mut on_any_day = false;
-                    for (i, day) in days.iter_mut().enumerate() {
+                    let on = days_where(|i| {
                         let (ds, de) = (self.bounds[i], self.bounds[i + 1]);
-                        let overlaps = if start == end {
+                        if start == end {
                             start >= ds && start < de
                         } else {
                             start < de && end > ds
-                        };
-                        if overlaps {
-                            on_any_day = true;
-                            if keep {
-                                day.events.push(item(Some((ds, de))));
-                            }
-                            away[i] |= is_away;
                         }
+                    });
+                    let on_any_day = !on.is_empty();
+                    for i in on.clone() {
+                        if keep {
+                            let day = Some((self.bounds[i], self.bounds[i + 1]));
+                            let text = ItemText::for_day(&mut event, i + 1 == on.end);
+                            days[i].events.push(event_item(
+                                &event, text, sources, tz, day, declined, &verdict,
+                            ));
+                        }
+                        away[i] |= is_away;
                     }
                     if on_any_day && is_away && !declined {
                         away_spans.push((event.source_id, start, end));
@@ -516,11 +516,11 @@ impl Layout {
             };
             let local = done.with_timezone(&tz).date_naive();
             if let Some(i) = self.days.iter().position(|d| *d == local) {
+                tasks_completed += 1;
+                *per_project.entry(task.source_id).or_default() += 1;
                 if keep {
                     days[i].tasks.push(task_item(task, sources, tz));
                 }
-                tasks_completed += 1;
-                *per_project.entry(task.source_id).or_default() += 1;
             }
         }
 
@@ -641,8 +641,56 @@ fn merged_minutes(
     total.num_minutes()
 }
 
+/// The days of the week (indexes 0..7) where `on` holds; they are consecutive,
+/// since an event covers one stretch of time.
+fn days_where(on: impl Fn(usize) -> bool) -> std::ops::Range<usize> {
+    match (0..7).find(|&i| on(i)) {
+        Some(first) => first..(first..7).take_while(|&i| on(i)).count() + first,
+        None => 0..0,
+    }
+}
+
+/// An event's text as its item on one day carries it: copied for every day
+/// but the event's last in the week, which takes the event's own strings.
+struct ItemText {
+    title: String,
+    location: Option<String>,
+    description: Option<String>,
+    link: Option<String>,
+    series_id: Option<String>,
+}
+
+impl ItemText {
+    fn for_day(event: &mut Event, last: bool) -> ItemText {
+        let r = &mut event.record;
+        if last {
+            ItemText {
+                title: std::mem::take(&mut r.title),
+                location: r.location.take(),
+                description: r.description.take(),
+                link: r.link.take(),
+                series_id: r.series_id.take(),
+            }
+        } else {
+            ItemText {
+                title: r.title.clone(),
+                location: r.location.clone(),
+                description: r.description.clone(),
+                link: r.link.clone(),
+                series_id: r.series_id.clone(),
+            }
+        }
+    }
+}
+
+/// `HH:MM` on the local clock.
+fn clock(t: DateTime<Tz>) -> String {
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
 fn event_item(
     event: &Event,
+    text: ItemText,
     sources: &BTreeMap<i64, Source>,
     tz: Tz,
     day: Option<(DateTime<Utc>, DateTime<Utc>)>,
@@ -653,11 +701,11 @@ fn event_item(
     let r = &event.record;
     let (start_time, end_time, starts, ends, minutes, continued, continues) = match (r.time, day) {
         (EventTime::Timed { start, end }, Some((ds, de))) => (
-            Some(start.max(ds).with_timezone(&tz).format("%H:%M").to_string()),
+            Some(clock(start.max(ds).with_timezone(&tz))),
             Some(if end >= de {
                 "24:00".to_owned()
             } else {
-                end.with_timezone(&tz).format("%H:%M").to_string()
+                clock(end.with_timezone(&tz))
             }),
             start.with_timezone(&tz).to_rfc3339(),
             end.with_timezone(&tz).to_rfc3339(),
@@ -689,9 +737,9 @@ fn event_item(
         source_id: event.source_id,
         source: source.map(|s| s.name.clone()).unwrap_or_default(),
         color: source.and_then(|s| s.color.clone()),
-        title: r.title.clone(),
-        location: r.location.clone(),
-        description: r.description.clone(),
+        title: text.title,
+        location: text.location,
+        description: text.description,
         all_day: matches!(r.time, EventTime::AllDay { .. }),
         start_time,
         end_time,
@@ -702,39 +750,37 @@ fn event_item(
         continues,
         response: r.my_response,
         is_organizer: r.is_organizer,
-        recurring: r.series_id.is_some(),
+        recurring: text.series_id.is_some(),
         attendees: r.attendee_count,
         declined,
-        link: r.link.clone(),
+        link: text.link,
         category: verdict.category,
         counted: verdict.counted,
         not_counted: verdict.not_counted,
         annotation: verdict.annotation,
         kind: r.kind,
         show_as: r.show_as,
-        series_id: r.series_id.clone(),
+        series_id: text.series_id,
         series_choice: verdict.series_choice,
     }
 }
 
-fn task_item(task: &Task, sources: &BTreeMap<i64, Source>, tz: Tz) -> TaskItem {
+fn task_item(task: Task, sources: &BTreeMap<i64, Source>, tz: Tz) -> TaskItem {
     let source = sources.get(&task.source_id);
-    let r = &task.record;
+    let r = task.record;
     TaskItem {
         id: task.id,
         source_id: task.source_id,
         project: source.map(|s| s.name.clone()).unwrap_or_default(),
         color: source.and_then(|s| s.color.clone()),
-        content: r.content.clone(),
-        description: r.description.clone(),
-        section: r.section.clone(),
-        labels: r.labels.clone(),
+        content: r.content,
+        description: r.description,
+        section: r.section,
+        labels: r.labels,
         priority: r.priority,
-        completed_time: r
-            .completed_at
-            .map(|t| t.with_timezone(&tz).format("%H:%M").to_string()),
+        completed_time: r.completed_at.map(|t| clock(t.with_timezone(&tz))),
         due_date: r.due_date,
-        link: r.link.clone(),
+        link: r.link,
     }
 }
 

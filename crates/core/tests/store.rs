@@ -251,6 +251,86 @@ fn a_page_and_its_cursor_commit_together_and_replays_never_duplicate() {
 }
 
 #[test]
+fn events_come_all_day_first_then_by_start_end_and_id() {
+    let mut store = Store::open_in_memory().unwrap();
+    let source = calendar(&store);
+    let all_day = |id: &str, start: (u32, u32), end: (u32, u32)| EventRecord {
+        time: EventTime::AllDay {
+            start: NaiveDate::from_ymd_opt(2026, start.0, start.1).unwrap(),
+            end: NaiveDate::from_ymd_opt(2026, end.0, end.1).unwrap(),
+        },
+        ..event(id, id, "2026-11-16T00:00:00Z", "2026-11-16T00:00:00Z")
+    };
+    // Written out of order, so that insertion order (the ids) differs from
+    // the expected order except where the id is the tie-break.
+    let page = Page {
+        events: vec![
+            event(
+                "late",
+                "late",
+                "2026-11-17T15:00:00Z",
+                "2026-11-17T16:00:00Z",
+            ),
+            event(
+                "long",
+                "long",
+                "2026-11-17T09:00:00Z",
+                "2026-11-17T12:00:00Z",
+            ),
+            all_day("trip", (11, 17), (11, 20)),
+            event(
+                "short",
+                "short",
+                "2026-11-17T09:00:00Z",
+                "2026-11-17T09:30:00Z",
+            ),
+            event(
+                "twin-a",
+                "twin-a",
+                "2026-11-17T13:00:00Z",
+                "2026-11-17T14:00:00Z",
+            ),
+            event(
+                "twin-b",
+                "twin-b",
+                "2026-11-17T13:00:00Z",
+                "2026-11-17T14:00:00Z",
+            ),
+            all_day("holiday", (11, 16), (11, 17)),
+            all_day("conference", (11, 17), (11, 18)),
+            event(
+                "night",
+                "night",
+                "2026-11-16T22:00:00Z",
+                "2026-11-17T01:00:00Z",
+            ),
+        ],
+        ..Page::default()
+    };
+    store.write_page(source, &page, CursorUpdate::Keep).unwrap();
+    let titles: Vec<String> = store
+        .events_overlapping(at("2026-11-17T00:00:00Z"), at("2026-11-18T00:00:00Z"))
+        .unwrap()
+        .into_iter()
+        .map(|e| e.record.title)
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "holiday",
+            "conference",
+            "trip",
+            "night",
+            "short",
+            "long",
+            "twin-a",
+            "twin-b",
+            "late"
+        ]
+    );
+}
+
+#[test]
 fn a_bad_item_is_skipped_and_reported_while_the_rest_of_the_page_is_kept() {
     let mut store = Store::open_in_memory().unwrap();
     let source = calendar(&store);

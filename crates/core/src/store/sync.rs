@@ -198,15 +198,11 @@ fn upsert_event(
     e: &EventRecord,
     generation: Option<i64>,
 ) -> Result<()> {
-    let (all_day, start_utc, end_utc, start_date, end_date) = match e.time {
-        EventTime::AllDay { start, end } => (
-            true,
-            start.and_time(chrono::NaiveTime::MIN).and_utc().timestamp(),
-            end.and_time(chrono::NaiveTime::MIN).and_utc().timestamp(),
-            Some(start.to_string()),
-            Some(end.to_string()),
-        ),
-        EventTime::Timed { start, end } => (false, secs(start), secs(end), None, None),
+    let (start_utc, end_utc) = e.time.utc_bounds();
+    let (start_utc, end_utc) = (secs(start_utc), secs(end_utc));
+    let (all_day, start_date, end_date) = match e.time {
+        EventTime::AllDay { start, end } => (true, Some(start.to_string()), Some(end.to_string())),
+        EventTime::Timed { .. } => (false, None, None),
     };
     let mut stmt = tx.prepare_cached(
         "INSERT INTO events (source_id, provider_id, title, description, location, all_day,
