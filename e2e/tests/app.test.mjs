@@ -820,6 +820,19 @@ describe("Vica in a real window", () => {
     assert.equal(core.week_start, "sunday");
     assert.equal(core.days[0].weekday, "Sun");
     await h.screenshot("07-week-from-sunday");
+    // The weeks around it were read ahead while they still began on Monday:
+    // the new setting must have dropped them.
+    const shownFirst = await first().getAttribute("data-date");
+    await b.$('button[aria-label="Previous week"]').click();
+    await b.waitUntil(async () => (await first().getAttribute("data-date")) !== shownFirst, {
+      timeoutMsg: "the previous week never showed",
+    });
+    assert.equal(new Date(`${await first().getAttribute("data-date")}T00:00:00Z`).getUTCDay(), 0, "last week from Sunday too");
+    assert.equal((await checkWeekAgainstCore()).days[0].weekday, "Sun");
+    await b.$('button[aria-label="Next week"]').click();
+    await b.waitUntil(async () => (await first().getAttribute("data-date")) === shownFirst, {
+      timeoutMsg: "the week never came back",
+    });
   });
 
   step("switches to the dark theme", async () => {
