@@ -379,16 +379,16 @@ describe("Vica in a real window", () => {
         await waitForWeek(key);
       }
       const core = h.week(key);
-      const bars = await b.$$('[data-chart="hours"] g.bar');
+      const bars = await b.$$('[data-chart="hours"] .bar');
       assert.equal(bars.length, 7);
       for (const [i, bar] of bars.entries()) {
         const day = core.days[i];
         assert.equal(await bar.getAttribute("data-date"), day.date);
         assert.equal(Number(await bar.getAttribute("data-minutes")), day.event_minutes, `${day.date} minutes`);
-        const split = await bar.$$("rect").map(async (r) => [Number(await r.getAttribute("data-source-id")), Number(await r.getAttribute("data-minutes"))]);
+        const split = await bar.$$(".segment").map(async (r) => [Number(await r.getAttribute("data-source-id")), Number(await r.getAttribute("data-minutes"))]);
         const coreSplit = core.insights.per_day[i].sources.map((s) => [s.source_id, s.minutes]);
         assert.deepEqual([...split].sort((x, y) => x[0] - y[0]), coreSplit, `${day.date} by source`);
-        const label = await bar.$("text.total");
+        const label = await bar.$(".total");
         if (day.event_minutes > 0) assert.equal(await label.getProperty("textContent"), compactDuration(day.event_minutes));
         else assert.equal(await label.isExisting(), false);
       }
