@@ -29,14 +29,18 @@ function store() {
   return { read, reads, answer, fail };
 }
 
+/** Reads `keys` ahead and answers every read at once. */
+async function readAll(ahead: WeekAhead, s: ReturnType<typeof store>, keys: string[]) {
+  const done = ahead.readAhead(keys);
+  for (const key of keys) s.answer(key);
+  await done;
+}
+
 describe("WeekAhead", () => {
   it("hands over a week read ahead once, then reads it again", async () => {
     const s = store();
     const ahead = new WeekAhead(s.read);
-    const done = ahead.readAhead(["2026-W46", "2026-W48"]);
-    s.answer("2026-W46");
-    s.answer("2026-W48");
-    await done;
+    await readAll(ahead, s, ["2026-W46", "2026-W48"]);
     expect(ahead.take("2026-W48")?.key).toBe("2026-W48");
     expect(ahead.take("2026-W48")).toBeNull();
     expect(ahead.held()).toEqual(["2026-W46"]);
@@ -46,9 +50,7 @@ describe("WeekAhead", () => {
   it("drops what was read before forget(), also reads still under way", async () => {
     const s = store();
     const ahead = new WeekAhead(s.read);
-    const first = ahead.readAhead(["2026-W46"]);
-    s.answer("2026-W46");
-    await first;
+    await readAll(ahead, s, ["2026-W46"]);
     const second = ahead.readAhead(["2026-W46", "2026-W48"]);
     // A sync lands while W48 is being read: both are stale now.
     ahead.forget();
@@ -57,10 +59,7 @@ describe("WeekAhead", () => {
     expect(ahead.take("2026-W46")).toBeNull();
     expect(ahead.take("2026-W48")).toBeNull();
     // The next read ahead reads them again.
-    const third = ahead.readAhead(["2026-W46", "2026-W48"]);
-    s.answer("2026-W46");
-    s.answer("2026-W48");
-    await third;
+    await readAll(ahead, s, ["2026-W46", "2026-W48"]);
     expect(s.reads).toEqual(["2026-W46", "2026-W48", "2026-W46", "2026-W48"]);
     expect(ahead.held()).toEqual(["2026-W46", "2026-W48"]);
   });
@@ -68,15 +67,9 @@ describe("WeekAhead", () => {
   it("keeps only the neighbours last asked for, and reads a held week only once", async () => {
     const s = store();
     const ahead = new WeekAhead(s.read);
-    const first = ahead.readAhead(["2026-W46", "2026-W48"]);
-    s.answer("2026-W46");
-    s.answer("2026-W48");
-    await first;
+    await readAll(ahead, s, ["2026-W46", "2026-W48"]);
     // The user went on to W48: its neighbours are W47 and W49.
-    const second = ahead.readAhead(["2026-W47", "2026-W49", "2026-W46"]);
-    s.answer("2026-W47");
-    s.answer("2026-W49");
-    await second;
+    await readAll(ahead, s, ["2026-W47", "2026-W49", "2026-W46"]);
     expect(ahead.held()).toEqual(["2026-W46", "2026-W47", "2026-W49"]);
     expect(s.reads.filter((k) => k === "2026-W46")).toHaveLength(1);
   });
