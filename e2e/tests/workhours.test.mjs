@@ -116,11 +116,14 @@ appSuite(
       assert.ok(await b.$("dialog[open]").isExisting(), "not saved");
       await h.screenshot("70-settings-working-hours-refused");
 
-      // No working day at all is refused too.
+      // The refusal goes once the user changes a field; no working day at
+      // all is refused too.
       await setTime("working_end", "14:00");
+      await error.waitForExist({ reverse: true, timeoutMsg: "the old refusal stayed after the field changed" });
       for (const d of MON_TO_FRI) await b.$(`[data-working-hours] input[value="${d}"]`).click();
       assert.equal(await b.$("#working-hours-hint").getText(), "Choose at least one working day");
       await b.$('dialog button[type="submit"]').click();
+      await error.waitForDisplayed();
       await b.waitUntil(async () => /choose at least one working day/i.test(await error.getText()), {
         timeoutMsg: "the core's refusal of no working day was not shown",
       });
