@@ -397,19 +397,28 @@ export function startFakes(args) {
 /**
  * A suite with the app on its own fresh data dir: `h` is started and the app
  * opened (on the demo) before the first step, and stopped after the last,
- * keeping the data dir when a step failed. `body` gets `step(name, fn)`,
- * which runs a test that leaves `FAILED-<name>.png` behind when it fails.
+ * keeping the data dir when a step failed (or `VICA_E2E_KEEP` is set).
+ * `body` gets `step(name, fn)`, which runs a test that leaves
+ * `FAILED-<name>.png` behind when it fails. `setUp` replaces the start and
+ * open (a suite that needs fakes, a keyring or the first-run screen);
+ * `tearDown` runs after the app is stopped.
  */
-export function appSuite(title, h, body, { timeout = 180_000 } = {}) {
+export function appSuite(title, h, body, { timeout = 180_000, setUp, tearDown } = {}) {
   describe(title, () => {
     let failed = false;
     before(async () => {
-      await h.start();
-      await h.open();
+      if (setUp) {
+        await setUp();
+      } else {
+        await h.start();
+        await h.open();
+      }
     });
     after(async () => {
-      await h.stop({ keepData: failed });
-      if (failed) console.log(`# data kept in ${h.root}`);
+      const keepData = failed || Boolean(process.env.VICA_E2E_KEEP);
+      await h.stop({ keepData });
+      await tearDown?.();
+      if (keepData) console.log(`# data kept in ${h.root}`);
     });
     body((name, fn) =>
       it(name, { timeout }, async (t) => {

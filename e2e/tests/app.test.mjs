@@ -7,8 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import { CLI, Harness, formatDuration } from "../lib/harness.mjs";
+import { CLI, Harness, appSuite, formatDuration } from "../lib/harness.mjs";
 // The accounts steps (at the end) run their own app on their own fresh data dir.
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -170,34 +169,8 @@ async function closeSources() {
   await b.$("dialog").waitForExist({ reverse: true });
 }
 
-let failed = false;
-
-/** A test step that leaves a screenshot (and the run's data) behind when it fails. */
-function step(name, fn) {
-  it(name, { timeout: 180_000 }, async (t) => {
-    try {
-      await fn(t);
-    } catch (err) {
-      failed = true;
-      await h.screenshot(`FAILED-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`).catch(() => {});
-      throw err;
-    }
-  });
-}
-
-describe("Vica in a real window", () => {
+appSuite("Vica in a real window", h, (step) => {
   let thisWeek = "";
-
-  before(async () => {
-    await h.start();
-    await h.open();
-  });
-
-  after(async () => {
-    const keepData = failed || Boolean(process.env.VICA_E2E_KEEP);
-    await h.stop({ keepData });
-    if (keepData) console.log(`# data kept in ${h.root}`);
-  });
 
   step("shows this week: header, 7 day columns and the core's totals", async () => {
     const b = h.browser;
@@ -899,7 +872,7 @@ describe("Vica in a real window", () => {
 // (a script that follows the fake authorization server's redirect back to the
 // app's loopback listener), a provider with no OAuth client, leaving the demo
 // and disconnecting. Tokens go to a private gnome-keyring started for this run.
-describe("Accounts and the first run in a real window", () => {
+{
   const a = new Harness();
   const TOKEN = "e2e0123456789abcdef0123456789abcdef0123";
   let fakes = [];
@@ -907,21 +880,8 @@ describe("Accounts and the first run in a real window", () => {
   let browserBin = "";
   /** While this file exists, "the browser" opens nothing (a user who never signs in). */
   let hold = "";
-  let accountsFailed = false;
 
-  function accountsStep(name, fn) {
-    it(name, { timeout: 180_000 }, async (t) => {
-      try {
-        await fn(t);
-      } catch (err) {
-        accountsFailed = true;
-        await a.screenshot(`FAILED-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`).catch(() => {});
-        throw err;
-      }
-    });
-  }
-
-  before(async () => {
+  async function setUp() {
     fakes = [await startFakes(["todoist", "--token", TOKEN]), await startFakes(["google-oauth"])];
     // "The browser": xdg-open (what the opener plugin runs on Linux) comes from here.
     const bin = mkdtempSync(join(tmpdir(), "vica-e2e-browser-"));
@@ -947,15 +907,12 @@ exit 0
       keyring: true,
     });
     await a.open({ firstRun: "welcome" });
-  });
+  }
 
-  after(async () => {
-    const keepData = accountsFailed || Boolean(process.env.VICA_E2E_KEEP);
-    await a.stop({ keepData });
+  function tearDown() {
     for (const f of fakes) f.stop();
     if (browserBin) rmSync(browserBin, { recursive: true, force: true });
-    if (keepData) console.log(`# accounts data kept in ${a.root}`);
-  });
+  }
 
   async function openAccounts() {
     const b = a.browser;
@@ -979,257 +936,264 @@ exit 0
     return a.browser.$(`//li[contains(@class, "account")][.//span[${labelClass} and text()="${label}"]]`);
   }
 
-  accountsStep("welcomes a first run: the demo or an account, and nothing synced", async () => {
-    const b = a.browser;
-    const welcome = b.$("main.welcome");
-    await welcome.waitForDisplayed();
-    assert.equal(await b.$("#welcome-title").getText(), "Your week, looked back on");
-    assert.equal(await b.$("section.days").isExisting(), false, "no week yet");
-    const focused = await b.execute(() => document.activeElement?.textContent?.trim() ?? "");
-    assert.match(focused, /^Try with demo data/, "the first choice has the focus");
-    assert.ok(await b.$("button*=Connect an account").isDisplayed());
-    assert.doesNotMatch(a.status(), /\(demo\)/, "no demo account until it is chosen");
-    await a.screenshot("40-welcome");
+  appSuite(
+    "Accounts and the first run in a real window",
+    a,
+    (accountsStep) => {
+      accountsStep("welcomes a first run: the demo or an account, and nothing synced", async () => {
+        const b = a.browser;
+        const welcome = b.$("main.welcome");
+        await welcome.waitForDisplayed();
+        assert.equal(await b.$("#welcome-title").getText(), "Your week, looked back on");
+        assert.equal(await b.$("section.days").isExisting(), false, "no week yet");
+        const focused = await b.execute(() => document.activeElement?.textContent?.trim() ?? "");
+        assert.match(focused, /^Try with demo data/, "the first choice has the focus");
+        assert.ok(await b.$("button*=Connect an account").isDisplayed());
+        assert.doesNotMatch(a.status(), /\(demo\)/, "no demo account until it is chosen");
+        await a.screenshot("40-welcome");
 
-    // "Connect an account" opens the Accounts screen over the welcome; Escape closes it.
-    await b.$("button*=Connect an account").click();
-    const dialog = b.$('dialog[open][aria-labelledby="accounts-title"]');
-    await dialog.waitForDisplayed();
-    await b.$("p=No account connected yet.").waitForExist();
-    for (const name of ["Google", "Microsoft", "Todoist"]) {
-      assert.ok(await b.$(`button=Connect ${name}`).isExisting(), `Connect ${name}`);
-    }
-    assert.ok(await b.$("button=Add ICS calendar…").isExisting(), "Add ICS calendar");
-    await a.screenshot("41-accounts-first-run");
-    await b.keys("Escape");
-    await dialog.waitForExist({ reverse: true });
-    assert.ok(await welcome.isDisplayed(), "back on the welcome");
+        // "Connect an account" opens the Accounts screen over the welcome; Escape closes it.
+        await b.$("button*=Connect an account").click();
+        const dialog = b.$('dialog[open][aria-labelledby="accounts-title"]');
+        await dialog.waitForDisplayed();
+        await b.$("p=No account connected yet.").waitForExist();
+        for (const name of ["Google", "Microsoft", "Todoist"]) {
+          assert.ok(await b.$(`button=Connect ${name}`).isExisting(), `Connect ${name}`);
+        }
+        assert.ok(await b.$("button=Add ICS calendar…").isExisting(), "Add ICS calendar");
+        await a.screenshot("41-accounts-first-run");
+        await b.keys("Escape");
+        await dialog.waitForExist({ reverse: true });
+        assert.ok(await welcome.isDisplayed(), "back on the welcome");
 
-    await b.$("button*=Try with demo data").click();
-    await b.$("section.days").waitForExist({ timeout: 30_000 });
-    await a.synced();
-    assert.match(a.status(), /\(demo\)/, "the demo's accounts were synced");
-  });
+        await b.$("button*=Try with demo data").click();
+        await b.$("section.days").waitForExist({ timeout: 30_000 });
+        await a.synced();
+        assert.match(a.status(), /\(demo\)/, "the demo's accounts were synced");
+      });
 
-  accountsStep("connects Todoist with a personal API token checked against the fake Todoist", async () => {
-    const b = a.browser;
-    await openAccounts();
-    assert.ok(await b.$("#demo-title").isExisting(), "the demo is listed as such");
-    await b.$("button=Use a Todoist API token instead").click();
-    const field = b.$("#todoist-token");
-    await field.waitForDisplayed();
-    assert.equal(await b.execute(() => document.activeElement?.id), "todoist-token", "the field has the focus");
-    assert.equal(await field.getAttribute("type"), "password");
+      accountsStep("connects Todoist with a personal API token checked against the fake Todoist", async () => {
+        const b = a.browser;
+        await openAccounts();
+        assert.ok(await b.$("#demo-title").isExisting(), "the demo is listed as such");
+        await b.$("button=Use a Todoist API token instead").click();
+        const field = b.$("#todoist-token");
+        await field.waitForDisplayed();
+        assert.equal(await b.execute(() => document.activeElement?.id), "todoist-token", "the field has the focus");
+        assert.equal(await field.getAttribute("type"), "password");
 
-    await field.setValue("not-the-right-token");
-    await b.$("button=Connect").click();
-    const refused = b.$("#todoist-token-error");
-    await refused.waitForDisplayed({ timeoutMsg: "a wrong token was not refused" });
-    assert.match(await refused.getText(), /did not accept this API token/);
-    assert.equal(await field.getAttribute("aria-invalid"), "true");
-    await a.screenshot("42-todoist-token-refused");
+        await field.setValue("not-the-right-token");
+        await b.$("button=Connect").click();
+        const refused = b.$("#todoist-token-error");
+        await refused.waitForDisplayed({ timeoutMsg: "a wrong token was not refused" });
+        assert.match(await refused.getText(), /did not accept this API token/);
+        assert.equal(await field.getAttribute("aria-invalid"), "true");
+        await a.screenshot("42-todoist-token-refused");
 
-    await field.setValue(TOKEN);
-    await b.$("button=Connect").click();
-    const notice = b.$("#accounts-notice");
-    await notice.waitForDisplayed({ timeoutMsg: "no notice after connecting" });
-    assert.match(await notice.getText(), /^Connected Todoist \(Todoist\)/);
-    const todoist = row("Todoist");
-    await todoist.waitForExist();
-    assert.equal(await todoist.getAttribute("data-state"), "connected");
-    assert.equal(await todoist.$(".badge").getText(), "Connected");
-    await a.screenshot("43-accounts-todoist-connected");
-    await closeAccounts();
+        await field.setValue(TOKEN);
+        await b.$("button=Connect").click();
+        const notice = b.$("#accounts-notice");
+        await notice.waitForDisplayed({ timeoutMsg: "no notice after connecting" });
+        assert.match(await notice.getText(), /^Connected Todoist \(Todoist\)/);
+        const todoist = row("Todoist");
+        await todoist.waitForExist();
+        assert.equal(await todoist.getAttribute("data-state"), "connected");
+        assert.equal(await todoist.$(".badge").getText(), "Connected");
+        await a.screenshot("43-accounts-todoist-connected");
+        await closeAccounts();
 
-    // The sync that followed brought its finished tasks into this week.
-    const title = b.$(".task-title=Renew the library card");
-    await title.waitForExist({ timeout: 60_000, timeoutMsg: "the fake Todoist's task never showed" });
-    const key = await b.$("section.days").getAttribute("data-week");
-    const tasks = a.week(key).days.flatMap((d) => d.tasks.map((t) => t.content));
-    assert.ok(tasks.includes("Book the bike service"), "the core has the other task too");
-    // The token went to the keychain only.
-    const db = readFileSync(join(a.dataDir, "vica.db"));
-    assert.equal(db.includes(TOKEN), false, "no token in the database");
-    for (const wal of ["vica.db-wal"]) {
-      if (existsSync(join(a.dataDir, wal))) assert.equal(readFileSync(join(a.dataDir, wal)).includes(TOKEN), false);
-    }
-  });
+        // The sync that followed brought its finished tasks into this week.
+        const title = b.$(".task-title=Renew the library card");
+        await title.waitForExist({ timeout: 60_000, timeoutMsg: "the fake Todoist's task never showed" });
+        const key = await b.$("section.days").getAttribute("data-week");
+        const tasks = a.week(key).days.flatMap((d) => d.tasks.map((t) => t.content));
+        assert.ok(tasks.includes("Book the bike service"), "the core has the other task too");
+        // The token went to the keychain only.
+        const db = readFileSync(join(a.dataDir, "vica.db"));
+        assert.equal(db.includes(TOKEN), false, "no token in the database");
+        for (const wal of ["vica.db-wal"]) {
+          if (existsSync(join(a.dataDir, wal))) assert.equal(readFileSync(join(a.dataDir, wal)).includes(TOKEN), false);
+        }
+      });
 
-  accountsStep("connects Google through OAuth in the browser, and says what to set up for Microsoft", async () => {
-    const b = a.browser;
-    await openAccounts();
-    // Nobody signs in: the dialog waits for the browser, and Cancel ends it with nothing saved.
-    writeFileSync(hold, "");
-    await b.$("button=Connect Google").click();
-    await b.$("#waiting-title").waitForDisplayed();
-    assert.equal(await b.execute(() => document.activeElement?.id), "accounts-cancel", "Cancel has the focus");
-    await a.screenshot("44-waiting-for-the-browser");
-    await b.$("#accounts-cancel").click();
-    const cancelled = b.$("#accounts-failure");
-    await cancelled.waitForDisplayed();
-    assert.equal(await cancelled.getText(), "Cancelled. Nothing was saved.");
-    assert.equal(await row("alice@example.com").isExisting(), false, "no account from the cancelled attempt");
-    rmSync(hold);
+      accountsStep("connects Google through OAuth in the browser, and says what to set up for Microsoft", async () => {
+        const b = a.browser;
+        await openAccounts();
+        // Nobody signs in: the dialog waits for the browser, and Cancel ends it with nothing saved.
+        writeFileSync(hold, "");
+        await b.$("button=Connect Google").click();
+        await b.$("#waiting-title").waitForDisplayed();
+        assert.equal(await b.execute(() => document.activeElement?.id), "accounts-cancel", "Cancel has the focus");
+        await a.screenshot("44-waiting-for-the-browser");
+        await b.$("#accounts-cancel").click();
+        const cancelled = b.$("#accounts-failure");
+        await cancelled.waitForDisplayed();
+        assert.equal(await cancelled.getText(), "Cancelled. Nothing was saved.");
+        assert.equal(await row("alice@example.com").isExisting(), false, "no account from the cancelled attempt");
+        rmSync(hold);
 
-    await b.$("button=Connect Google").click();
-    const notice = b.$("#accounts-notice");
-    await notice.waitForDisplayed({ timeout: 30_000, timeoutMsg: "the browser's sign-in never came back" });
-    assert.match(await notice.getText(), /^Connected Google Calendar \(alice@example\.com\)/);
-    assert.equal(await row("alice@example.com").getAttribute("data-state"), "connected");
-    const urls = readFileSync(opened, "utf8");
-    assert.match(urls, /\/authorize\?.*code_challenge_method=S256/, "the browser got the authorize URL with PKCE");
-    await a.screenshot("45-accounts-google-connected");
+        await b.$("button=Connect Google").click();
+        const notice = b.$("#accounts-notice");
+        await notice.waitForDisplayed({ timeout: 30_000, timeoutMsg: "the browser's sign-in never came back" });
+        assert.match(await notice.getText(), /^Connected Google Calendar \(alice@example\.com\)/);
+        assert.equal(await row("alice@example.com").getAttribute("data-state"), "connected");
+        const urls = readFileSync(opened, "utf8");
+        assert.match(urls, /\/authorize\?.*code_challenge_method=S256/, "the browser got the authorize URL with PKCE");
+        await a.screenshot("45-accounts-google-connected");
 
-    // No client id for Microsoft: the message of issue #5 and the way to the guide.
-    await b.$("button=Connect Microsoft").click();
-    const failure = b.$("#accounts-failure");
-    await failure.waitForDisplayed();
-    assert.match(await failure.getText(), /Microsoft Outlook is not set up for connecting accounts: no client id is set/);
-    assert.match(await failure.getText(), /oauth\.toml/);
-    await b.$("button=Open the setup guide").click();
-    await b.waitUntil(async () => readFileSync(opened, "utf8").includes("docs/oauth-setup.md"), {
-      timeoutMsg: "the setup guide was not opened",
-    });
-    await a.screenshot("46-accounts-not-configured");
-    await closeAccounts();
+        // No client id for Microsoft: the message of issue #5 and the way to the guide.
+        await b.$("button=Connect Microsoft").click();
+        const failure = b.$("#accounts-failure");
+        await failure.waitForDisplayed();
+        assert.match(await failure.getText(), /Microsoft Outlook is not set up for connecting accounts: no client id is set/);
+        assert.match(await failure.getText(), /oauth\.toml/);
+        await b.$("button=Open the setup guide").click();
+        await b.waitUntil(async () => readFileSync(opened, "utf8").includes("docs/oauth-setup.md"), {
+          timeoutMsg: "the setup guide was not opened",
+        });
+        await a.screenshot("46-accounts-not-configured");
+        await closeAccounts();
 
-    await b.$(".event-title=Planning with the fake Google").waitForExist({
-      timeout: 60_000,
-      timeoutMsg: "the fake Google's event never showed",
-    });
-  });
+        await b.$(".event-title=Planning with the fake Google").waitForExist({
+          timeout: 60_000,
+          timeoutMsg: "the fake Google's event never showed",
+        });
+      });
 
-  accountsStep("adds an ICS calendar from a file", async () => {
-    const b = a.browser;
-    const day = new Date().toISOString().slice(0, 10).replaceAll("-", "");
-    const file = join(browserBin, "team.ics");
-    writeFileSync(
-      file,
-      [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Vica e2e//EN",
-        "BEGIN:VEVENT",
-        "UID:e2e-ics-1@example.com",
-        `DTSTAMP:${day}T080000Z`,
-        `DTSTART:${day}T120000Z`,
-        `DTEND:${day}T123000Z`,
-        "SUMMARY:Standup from the ICS file",
-        "END:VEVENT",
-        "END:VCALENDAR",
-        "",
-      ].join("\r\n"),
-    );
-    await openAccounts();
-    await b.$("button=Add ICS calendar…").click();
-    const field = b.$("#ics-location");
-    await field.waitForDisplayed();
-    await b.$("#ics-title").scrollIntoView({ block: "center" });
-    await field.setValue(file);
-    await a.screenshot("47-accounts-add-ics");
-    await b.$("button=Add").click();
-    const notice = b.$("#accounts-notice");
-    await notice.waitForDisplayed({ timeoutMsg: "the ICS calendar was not added" });
-    assert.match(await notice.getText(), /^Added the calendar /);
-    await closeAccounts();
-    await b.$(".event-title=Standup from the ICS file").waitForExist({
-      timeout: 60_000,
-      timeoutMsg: "the ICS file's event never showed",
-    });
-  });
+      accountsStep("adds an ICS calendar from a file", async () => {
+        const b = a.browser;
+        const day = new Date().toISOString().slice(0, 10).replaceAll("-", "");
+        const file = join(browserBin, "team.ics");
+        writeFileSync(
+          file,
+          [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//Vica e2e//EN",
+            "BEGIN:VEVENT",
+            "UID:e2e-ics-1@example.com",
+            `DTSTAMP:${day}T080000Z`,
+            `DTSTART:${day}T120000Z`,
+            `DTEND:${day}T123000Z`,
+            "SUMMARY:Standup from the ICS file",
+            "END:VEVENT",
+            "END:VCALENDAR",
+            "",
+          ].join("\r\n"),
+        );
+        await openAccounts();
+        await b.$("button=Add ICS calendar…").click();
+        const field = b.$("#ics-location");
+        await field.waitForDisplayed();
+        await b.$("#ics-title").scrollIntoView({ block: "center" });
+        await field.setValue(file);
+        await a.screenshot("47-accounts-add-ics");
+        await b.$("button=Add").click();
+        const notice = b.$("#accounts-notice");
+        await notice.waitForDisplayed({ timeoutMsg: "the ICS calendar was not added" });
+        assert.match(await notice.getText(), /^Added the calendar /);
+        await closeAccounts();
+        await b.$(".event-title=Standup from the ICS file").waitForExist({
+          timeout: 60_000,
+          timeoutMsg: "the ICS file's event never showed",
+        });
+      });
 
-  accountsStep("sets the sync interval in Settings, refusing what is not 1 to 1440 minutes", async () => {
-    const b = a.browser;
-    await b.execute(() => window.scrollTo(0, 0));
-    await b.$('button[aria-label="Settings"]').click();
-    const dialog = b.$("dialog[open]");
-    await dialog.waitForDisplayed();
-    const field = b.$("#sync-interval");
-    await field.waitForExist();
-    assert.equal(await field.getValue(), "15", "the default");
-    assert.ok(await b.$("aria/Sync every").isExisting(), "the field is labelled");
-    await field.setValue("0");
-    // Said at once under the field; saving is refused and the dialog stays.
-    assert.match(await b.$("#sync-interval-hint").getText(), /between 1 and 1440/);
-    assert.equal(await field.getAttribute("aria-invalid"), "true");
-    await b.$('dialog button[type="submit"]').click();
-    await b.pause(300);
-    assert.ok(await b.$("dialog[open]").isExisting(), "not saved");
-    await field.scrollIntoView({ block: "center" });
-    await a.screenshot("48-settings-sync-interval-refused");
-    await field.setValue("30");
-    await b.$('dialog button[type="submit"]').click();
-    await dialog.waitForExist({ reverse: true });
-    await b.$('button[aria-label="Settings"]').click();
-    await b.$("#sync-interval").waitForExist();
-    assert.equal(await b.$("#sync-interval").getValue(), "30", "saved");
-    await b.keys("Escape");
-    await b.$("dialog[open]").waitForExist({ reverse: true });
-  });
+      accountsStep("sets the sync interval in Settings, refusing what is not 1 to 1440 minutes", async () => {
+        const b = a.browser;
+        await b.execute(() => window.scrollTo(0, 0));
+        await b.$('button[aria-label="Settings"]').click();
+        const dialog = b.$("dialog[open]");
+        await dialog.waitForDisplayed();
+        const field = b.$("#sync-interval");
+        await field.waitForExist();
+        assert.equal(await field.getValue(), "15", "the default");
+        assert.ok(await b.$("aria/Sync every").isExisting(), "the field is labelled");
+        await field.setValue("0");
+        // Said at once under the field; saving is refused and the dialog stays.
+        assert.match(await b.$("#sync-interval-hint").getText(), /between 1 and 1440/);
+        assert.equal(await field.getAttribute("aria-invalid"), "true");
+        await b.$('dialog button[type="submit"]').click();
+        await b.pause(300);
+        assert.ok(await b.$("dialog[open]").isExisting(), "not saved");
+        await field.scrollIntoView({ block: "center" });
+        await a.screenshot("48-settings-sync-interval-refused");
+        await field.setValue("30");
+        await b.$('dialog button[type="submit"]').click();
+        await dialog.waitForExist({ reverse: true });
+        await b.$('button[aria-label="Settings"]').click();
+        await b.$("#sync-interval").waitForExist();
+        assert.equal(await b.$("#sync-interval").getValue(), "30", "saved");
+        await b.keys("Escape");
+        await b.$("dialog[open]").waitForExist({ reverse: true });
+      });
 
-  accountsStep("leaves the demo: its data goes, the connected accounts stay", async () => {
-    const b = a.browser;
-    await openAccounts();
-    await b.$("button=Leave demo").click();
-    assert.equal(await b.$("#confirm-title").getText(), "Leave the demo?");
-    await b.$(".confirm").$("button=Leave demo").click();
-    await b.$("#accounts-notice").waitForDisplayed();
-    assert.equal(await b.$("#demo-title").isExisting(), false, "no demo section any more");
-    assert.doesNotMatch(a.status(), /\(demo\)/, "the demo's accounts are gone");
-    await a.screenshot("49-accounts-demo-left");
-    await closeAccounts();
-    await b.$("section.days").waitForExist();
-    await b.$(".task-title=Renew the library card").waitForExist({ timeoutMsg: "Todoist's task left with the demo" });
-    const key = await b.$("section.days").getAttribute("data-week");
-    const sources = a.week(key).totals.per_source.map((s) => s.name);
-    assert.ok(sources.includes("Work"), `the connected Google calendar counts: ${sources}`);
-    assert.equal(sources.length, 2, `only Google's and the ICS calendar count: ${sources}`);
-  });
+      accountsStep("leaves the demo: its data goes, the connected accounts stay", async () => {
+        const b = a.browser;
+        await openAccounts();
+        await b.$("button=Leave demo").click();
+        assert.equal(await b.$("#confirm-title").getText(), "Leave the demo?");
+        await b.$(".confirm").$("button=Leave demo").click();
+        await b.$("#accounts-notice").waitForDisplayed();
+        assert.equal(await b.$("#demo-title").isExisting(), false, "no demo section any more");
+        assert.doesNotMatch(a.status(), /\(demo\)/, "the demo's accounts are gone");
+        await a.screenshot("49-accounts-demo-left");
+        await closeAccounts();
+        await b.$("section.days").waitForExist();
+        await b.$(".task-title=Renew the library card").waitForExist({ timeoutMsg: "Todoist's task left with the demo" });
+        const key = await b.$("section.days").getAttribute("data-week");
+        const sources = a.week(key).totals.per_source.map((s) => s.name);
+        assert.ok(sources.includes("Work"), `the connected Google calendar counts: ${sources}`);
+        assert.equal(sources.length, 2, `only Google's and the ICS calendar count: ${sources}`);
+      });
 
-  accountsStep("disconnects keeping the data, then deleting it, and returns to the welcome", async () => {
-    const b = a.browser;
-    await openAccounts();
-    await b.$('button[aria-label="Disconnect Todoist"]').click();
-    assert.equal(await b.$("#confirm-title").getText(), "Disconnect Todoist?");
-    assert.equal(await b.$('input[name="cached_data"][value="keep"]').isSelected(), true, "keeping is the default");
-    await a.screenshot("50-disconnect-confirm");
-    await b.$(".confirm").$("button=Disconnect").click();
-    await b.$("#accounts-notice").waitForDisplayed();
-    assert.match(await b.$("#accounts-notice").getText(), /^Disconnected Todoist; its cached data is kept/);
-    const todoist = row("Todoist");
-    assert.equal(await todoist.getAttribute("data-state"), "needs_reconnect");
-    assert.equal(await todoist.$(".badge").getText(), "Needs reconnect");
-    assert.ok(await b.$('button[aria-label="Reconnect Todoist"]').isExisting());
-    await a.screenshot("51-accounts-needs-reconnect");
-    const key = await b.$("section.days").getAttribute("data-week");
-    assert.ok(
-      a.week(key).days.some((d) => d.tasks.some((t) => t.content === "Renew the library card")),
-      "the kept tasks are still in the week",
-    );
+      accountsStep("disconnects keeping the data, then deleting it, and returns to the welcome", async () => {
+        const b = a.browser;
+        await openAccounts();
+        await b.$('button[aria-label="Disconnect Todoist"]').click();
+        assert.equal(await b.$("#confirm-title").getText(), "Disconnect Todoist?");
+        assert.equal(await b.$('input[name="cached_data"][value="keep"]').isSelected(), true, "keeping is the default");
+        await a.screenshot("50-disconnect-confirm");
+        await b.$(".confirm").$("button=Disconnect").click();
+        await b.$("#accounts-notice").waitForDisplayed();
+        assert.match(await b.$("#accounts-notice").getText(), /^Disconnected Todoist; its cached data is kept/);
+        const todoist = row("Todoist");
+        assert.equal(await todoist.getAttribute("data-state"), "needs_reconnect");
+        assert.equal(await todoist.$(".badge").getText(), "Needs reconnect");
+        assert.ok(await b.$('button[aria-label="Reconnect Todoist"]').isExisting());
+        await a.screenshot("51-accounts-needs-reconnect");
+        const key = await b.$("section.days").getAttribute("data-week");
+        assert.ok(
+          a.week(key).days.some((d) => d.tasks.some((t) => t.content === "Renew the library card")),
+          "the kept tasks are still in the week",
+        );
 
-    // Reconnecting a Todoist account offers its API token again, and clears "Needs reconnect".
-    await b.$('button[aria-label="Reconnect Todoist"]').click();
-    await b.$("#todoist-token").waitForDisplayed();
-    assert.equal(await b.execute(() => document.activeElement?.id), "todoist-token");
-    await b.$("#todoist-token").setValue(TOKEN);
-    await b.$("button=Connect").click();
-    await b.waitUntil(async () => (await row("Todoist").getAttribute("data-state")) === "connected", {
-      timeoutMsg: "Todoist still needs reconnecting",
-    });
+        // Reconnecting a Todoist account offers its API token again, and clears "Needs reconnect".
+        await b.$('button[aria-label="Reconnect Todoist"]').click();
+        await b.$("#todoist-token").waitForDisplayed();
+        assert.equal(await b.execute(() => document.activeElement?.id), "todoist-token");
+        await b.$("#todoist-token").setValue(TOKEN);
+        await b.$("button=Connect").click();
+        await b.waitUntil(async () => (await row("Todoist").getAttribute("data-state")) === "connected", {
+          timeoutMsg: "Todoist still needs reconnecting",
+        });
 
-    // Every account, data deleted: Google, the ICS calendar, Todoist.
-    const disconnect = () => b.$$('li.account button[aria-label^="Disconnect "]');
-    for (let left = await disconnect().length; left > 0; left -= 1) {
-      const label = (await disconnect()[0].getAttribute("aria-label")).replace(/^Disconnect /, "");
-      await disconnect()[0].click();
-      await b.$('input[name="cached_data"][value="delete"]').click();
-      await b.$(".confirm").$("button=Disconnect").click();
-      if (left > 1) await row(label).waitForExist({ reverse: true, timeoutMsg: `${label} stayed listed` });
-    }
-    // No account left: the first run's welcome again.
-    await b.$("main.welcome").waitForDisplayed({ timeoutMsg: "the welcome did not come back" });
-    assert.equal(await b.$('dialog[open][aria-labelledby="accounts-title"]').isExisting(), false);
-    assert.doesNotMatch(a.status(), /Todoist|alice@example\.com/, "both accounts and their data are gone");
-    await a.screenshot("52-welcome-again");
-  });
-});
+        // Every account, data deleted: Google, the ICS calendar, Todoist.
+        const disconnect = () => b.$$('li.account button[aria-label^="Disconnect "]');
+        for (let left = await disconnect().length; left > 0; left -= 1) {
+          const label = (await disconnect()[0].getAttribute("aria-label")).replace(/^Disconnect /, "");
+          await disconnect()[0].click();
+          await b.$('input[name="cached_data"][value="delete"]').click();
+          await b.$(".confirm").$("button=Disconnect").click();
+          if (left > 1) await row(label).waitForExist({ reverse: true, timeoutMsg: `${label} stayed listed` });
+        }
+        // No account left: the first run's welcome again.
+        await b.$("main.welcome").waitForDisplayed({ timeoutMsg: "the welcome did not come back" });
+        assert.equal(await b.$('dialog[open][aria-labelledby="accounts-title"]').isExisting(), false);
+        assert.doesNotMatch(a.status(), /Todoist|alice@example\.com/, "both accounts and their data are gone");
+        await a.screenshot("52-welcome-again");
+      });
+    },
+    { setUp, tearDown },
+  );
+}
