@@ -125,6 +125,9 @@ pub fn overview(
             errors.entry(s.account_id).or_insert_with(|| e.clone());
         }
     }
+    // A list of calendars or projects that could not be read says more than
+    // what its sources last recorded (they were not synced since).
+    errors.extend(store.account_errors()?);
     let accounts: Vec<AccountView> = store
         .accounts()?
         .into_iter()
@@ -526,6 +529,27 @@ mod tests {
         );
         assert!(got.demo);
         assert_eq!(by(fine.id).provider_name, "Todoist");
+
+        // A list of projects that could not be read is the account's error,
+        // over what its sources last recorded, until a refresh works.
+        store
+            .record_account_refresh(failing.id, Some("cannot read Todoist's projects"))
+            .unwrap();
+        store
+            .record_account_refresh(fine.id, Some("no network"))
+            .unwrap();
+        let got = overview(&store, &config(&[])).unwrap();
+        let by = |id: i64| got.accounts.iter().find(|a| a.id == id).unwrap();
+        assert_eq!(
+            by(failing.id).error.as_deref(),
+            Some("cannot read Todoist's projects")
+        );
+        assert_eq!(
+            (by(fine.id).state, by(fine.id).error.as_deref()),
+            (AccountState::Error, Some("no network"))
+        );
+        store.record_account_refresh(failing.id, None).unwrap();
+        store.record_account_refresh(fine.id, None).unwrap();
 
         // A source left out does not make its account fail.
         store.set_source_included(c.id, false).unwrap();

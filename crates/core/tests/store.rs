@@ -464,6 +464,44 @@ fn sync_results_are_recorded_per_source() {
 }
 
 #[test]
+fn an_accounts_refresh_error_is_kept_until_a_refresh_works_or_the_account_goes() {
+    let store = Store::open_in_memory().unwrap();
+    let source = calendar(&store);
+    let account = store.sources().unwrap()[0].account_id;
+    let other = store
+        .add_account(Provider::Todoist, "other@example.com", None, false)
+        .unwrap();
+    assert!(store.account_errors().unwrap().is_empty());
+    store
+        .record_account_refresh(account, Some("Google Calendar answered 500"))
+        .unwrap();
+    store
+        .record_account_refresh(other.id, Some("no network"))
+        .unwrap();
+    store
+        .record_account_refresh(account, Some("cannot read the calendar list"))
+        .unwrap();
+    assert_eq!(
+        store.account_errors().unwrap(),
+        vec![
+            (account, "cannot read the calendar list".to_owned()),
+            (other.id, "no network".to_owned())
+        ],
+        "the latest error per account"
+    );
+    // A refresh that works clears it; the sources' own results are separate.
+    store.record_account_refresh(account, None).unwrap();
+    assert_eq!(
+        store.account_errors().unwrap(),
+        vec![(other.id, "no network".to_owned())]
+    );
+    assert!(store.sync_state(source).unwrap().is_none());
+    // An account removed takes its error with it.
+    store.delete_account(other.id).unwrap();
+    assert!(store.account_errors().unwrap().is_empty());
+}
+
+#[test]
 fn settings_round_trip_and_invalid_values_are_refused() {
     let mut store = Store::open_in_memory().unwrap();
     assert_eq!(store.settings().unwrap(), Settings::default());

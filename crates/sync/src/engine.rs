@@ -243,6 +243,7 @@ impl Engine {
             store.mark_source_gone(s.id)?;
         }
         store.set_account_status(account_id, AccountStatus::Ok)?;
+        store.record_account_refresh(account_id, None)?;
         Ok(store
             .sources()?
             .into_iter()
@@ -251,6 +252,9 @@ impl Engine {
     }
 
     fn note_account_error(&self, account_id: i64, e: &SyncError) {
+        let _ = self
+            .store()
+            .record_account_refresh(account_id, Some(&e.to_string()));
         if matches!(
             e,
             SyncError::ReconnectNeeded { .. } | SyncError::Unauthorized { .. }

@@ -479,6 +479,29 @@ async fn malformed_json_fails_the_source_without_advancing_or_losing_anything() 
 }
 
 #[tokio::test]
+async fn a_calendar_list_that_cannot_be_read_is_the_accounts_error_until_a_sync_works() {
+    let w = world().await;
+    w.put(WORK, "w1", "Work", 1);
+    assert!(w.sync().await.is_ok());
+    w.fake.inject(Fault::MalformedJson); // calendarList
+    let report = w.sync().await;
+    let error = report.error.clone().expect("the account's sync failed");
+    assert!(report.sources.is_empty(), "no source synced: {report:?}");
+    let errors = w.store.lock().unwrap().account_errors().unwrap();
+    assert_eq!(errors, vec![(w.account, error)]);
+    let account = w.store.lock().unwrap().account(w.account).unwrap();
+    assert_eq!(
+        account.status,
+        vica_core::model::AccountStatus::Ok,
+        "not a sign-in problem: nothing to reconnect"
+    );
+    // The next sync lists the calendars again, and the error goes.
+    assert!(w.sync().await.is_ok());
+    assert!(w.store.lock().unwrap().account_errors().unwrap().is_empty());
+    w.assert_in_step();
+}
+
+#[tokio::test]
 async fn an_interrupted_first_sync_resumes_from_the_last_committed_page() {
     let w = world().await;
     for i in 0..30 {

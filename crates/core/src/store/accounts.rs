@@ -88,6 +88,34 @@ impl Store {
         Ok(())
     }
 
+    /// Records why refreshing an account's list of calendars or projects
+    /// failed, or (`None`) that it worked.
+    pub fn record_account_refresh(&self, id: i64, error: Option<&str>) -> Result<()> {
+        match error {
+            Some(error) => self.conn.execute(
+                "INSERT INTO account_errors (account_id, error) VALUES (?1, ?2)
+                 ON CONFLICT (account_id) DO UPDATE SET error = excluded.error",
+                params![id, error],
+            )?,
+            None => self
+                .conn
+                .execute("DELETE FROM account_errors WHERE account_id = ?1", [id])?,
+        };
+        Ok(())
+    }
+
+    /// Each account whose last refresh of its list of calendars or projects
+    /// failed, with why, by account id.
+    pub fn account_errors(&self) -> Result<Vec<(i64, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT account_id, error FROM account_errors ORDER BY account_id")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
     /// Removes an account with its sources and their cached events and tasks.
     pub fn delete_account(&self, id: i64) -> Result<()> {
         let n = self
