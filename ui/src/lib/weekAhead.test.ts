@@ -87,4 +87,21 @@ describe("WeekAhead", () => {
     expect(ahead.held()).toEqual(["2026-W50"]);
     expect(ahead.take("2026-W46")).toBeNull();
   });
+
+  it("tells of each week as it lands, never of a stale or unwanted one", async () => {
+    const s = store();
+    const heard: string[] = [];
+    const ahead = new WeekAhead(s.read, (week) => heard.push(week.key));
+    const first = ahead.readAhead(["2026-W46", "2026-W48", "2026-W50"]);
+    s.answer("2026-W46");
+    await new Promise((r) => setTimeout(r, 0));
+    // A sync forgets W48's read under way; W50 is no longer wanted when it comes.
+    ahead.forget();
+    s.answer("2026-W48");
+    const second = ahead.readAhead(["2026-W52"]);
+    s.answer("2026-W50");
+    s.answer("2026-W52");
+    await Promise.all([first, second]);
+    expect(heard).toEqual(["2026-W46", "2026-W52"]);
+  });
 });

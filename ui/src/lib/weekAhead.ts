@@ -10,6 +10,7 @@ import type { Week } from "../ipc";
 
 export class WeekAhead {
   readonly #read: (key: string) => Promise<Week>;
+  readonly #onread: (week: Week) => void;
   /** Weeks read ahead, by key, with the generation they were read in. */
   #weeks = new Map<string, { week: Week; generation: number }>();
   /** Keys being read now. */
@@ -18,8 +19,13 @@ export class WeekAhead {
   #wanted: string[] = [];
   #generation = 0;
 
-  constructor(read: (key: string) => Promise<Week>) {
+  /**
+   * `read` reads a week from the core; `onread` hears of each week read
+   * ahead as it lands (the week view lays it out in a hidden slot).
+   */
+  constructor(read: (key: string) => Promise<Week>, onread: (week: Week) => void = () => {}) {
     this.#read = read;
+    this.#onread = onread;
   }
 
   /** Drops every week read so far, and any read still under way. */
@@ -59,6 +65,7 @@ export class WeekAhead {
             const week = await this.#read(key);
             if (generation === this.#generation && this.#wanted.includes(key)) {
               this.#weeks.set(key, { week, generation });
+              this.#onread(week);
             }
           } catch {
             // Not read ahead; the switch reads it itself.
