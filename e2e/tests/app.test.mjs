@@ -27,6 +27,18 @@ async function shownWeek() {
   return b.$("section.days").getAttribute("data-week");
 }
 
+/**
+ * The title (`.event-title` or `.task-title`) reading `text` in the week on
+ * screen: the weeks read ahead are laid out too, hidden, and do not count.
+ */
+function shownTitle(b, kind, text) {
+  const literal = text.includes('"') ? `'${text}'` : `"${text}"`;
+  return b.$(
+    `//section[contains(concat(" ", normalize-space(@class), " "), " days ")]` +
+      `//*[contains(concat(" ", normalize-space(@class), " "), " ${kind}-title ") and normalize-space(.)=${literal}]`,
+  );
+}
+
 /** Waits until a week other than `from` is on screen and returns its key. */
 async function waitForWeekOtherThan(from) {
   let key = from;
@@ -299,6 +311,56 @@ appSuite("Vica in a real window", h, (step) => {
     assert.ok(await b.$(".pill=This week").isDisplayed());
   });
 
+  step("keeps focus in the week on screen across a switch; the weeks read ahead are out of the tab order", async () => {
+    const b = h.browser;
+    // The neighbours are read ahead and laid out, hidden, once the week is painted.
+    await b.waitUntil(async () => (await b.$$("section.ahead article.day").length) === 14, {
+      timeoutMsg: "the two neighbouring weeks were never laid out",
+    });
+    const hidden = () =>
+      b.execute(() =>
+        [...document.querySelectorAll("section.ahead")].map((s) => ({
+          ariaHidden: s.getAttribute("aria-hidden"),
+          height: s.getBoundingClientRect().height,
+          tabbable: [...s.querySelectorAll("button, a, input, [tabindex]")].filter((e) => e.tabIndex >= 0).length,
+        })),
+      );
+    for (const slot of await hidden()) assert.deepEqual(slot, { ariaHidden: "true", height: 0, tabbable: 0 });
+
+    // Focus on the second item of this week; → keeps it on the second item of the next.
+    await b.execute(() => document.querySelectorAll("section.days [data-item]")[1].focus());
+    await b.keys("ArrowRight");
+    const next = await waitForWeekOtherThan(thisWeek);
+    const dates = h.week(next).days.map((d) => d.date);
+    const focused = () =>
+      b.execute(() => ({
+        item: document.activeElement?.getAttribute("data-item") ?? null,
+        index: [...document.querySelectorAll("section.days [data-item]")].indexOf(document.activeElement),
+        inShown: document.activeElement?.closest("section.days") !== null,
+      }));
+    let now = await focused();
+    assert.ok(now.inShown, "focus stayed in the week on screen");
+    if (now.item === null) {
+      // A week with no items takes focus itself.
+      assert.equal(await b.$$("section.days [data-item]").length, 0);
+    } else {
+      assert.ok(dates.includes(now.item.slice(-10)), `${now.item} is in ${next}`);
+      assert.equal(now.index, Math.min(1, (await b.$$("section.days [data-item]").length) - 1));
+    }
+    // Back again: the place focus had in the next week (its week itself counts as the first).
+    const back = now.item === null ? 0 : 1;
+    await b.keys("ArrowLeft");
+    await waitForWeek(thisWeek);
+    now = await focused();
+    assert.equal(now.index, back, "back on the same item of this week");
+
+    // Tab from the week's last item goes on past the week, never into a hidden one.
+    await b.execute(() => [...document.querySelectorAll("section.days [data-item]")].at(-1).focus());
+    await b.keys("Tab");
+    assert.equal(await b.execute(() => document.activeElement?.closest(".slots") ?? null), null, "Tab left the day columns");
+    for (const slot of await hidden()) assert.equal(slot.tabbable, 0);
+  });
+
   // Week view: item details, charts, date picker (issue #6).
 
   step("opens an event's and a task's details; Escape gives focus back to the item", async () => {
@@ -535,7 +597,7 @@ appSuite("Vica in a real window", h, (step) => {
       providerId: "e2e-markup",
     });
     await b.keys("t"); // Reload this week.
-    const title = b.$(`.event-title=${MARKUP}`);
+    const title = shownTitle(b, "event", MARKUP);
     await title.waitForExist({ timeoutMsg: "the inserted event never showed" });
     assert.equal(await title.getProperty("textContent"), MARKUP);
     const event = title.parentElement();
@@ -1003,7 +1065,7 @@ exit 0
         await closeAccounts();
 
         // The sync that followed brought its finished tasks into this week.
-        const title = b.$(".task-title=Renew the library card");
+        const title = shownTitle(b, "task", "Renew the library card");
         await title.waitForExist({ timeout: 60_000, timeoutMsg: "the fake Todoist's task never showed" });
         const key = await b.$("section.days").getAttribute("data-week");
         const tasks = a.week(key).days.flatMap((d) => d.tasks.map((t) => t.content));
@@ -1054,7 +1116,7 @@ exit 0
         await a.screenshot("46-accounts-not-configured");
         await closeAccounts();
 
-        await b.$(".event-title=Planning with the fake Google").waitForExist({
+        await shownTitle(b, "event", "Planning with the fake Google").waitForExist({
           timeout: 60_000,
           timeoutMsg: "the fake Google's event never showed",
         });
@@ -1093,7 +1155,7 @@ exit 0
         await notice.waitForDisplayed({ timeoutMsg: "the ICS calendar was not added" });
         assert.match(await notice.getText(), /^Added the calendar /);
         await closeAccounts();
-        await b.$(".event-title=Standup from the ICS file").waitForExist({
+        await shownTitle(b, "event", "Standup from the ICS file").waitForExist({
           timeout: 60_000,
           timeoutMsg: "the ICS file's event never showed",
         });
@@ -1140,7 +1202,7 @@ exit 0
         await a.screenshot("49-accounts-demo-left");
         await closeAccounts();
         await b.$("section.days").waitForExist();
-        await b.$(".task-title=Renew the library card").waitForExist({ timeoutMsg: "Todoist's task left with the demo" });
+        await shownTitle(b, "task", "Renew the library card").waitForExist({ timeoutMsg: "Todoist's task left with the demo" });
         const key = await b.$("section.days").getAttribute("data-week");
         const sources = a.week(key).totals.per_source.map((s) => s.name);
         assert.ok(sources.includes("Work"), `the connected Google calendar counts: ${sources}`);

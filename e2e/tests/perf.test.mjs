@@ -97,12 +97,13 @@ function switchWeeks(n) {
         observer.disconnect();
         resolve();
       });
-      // Only the two attributes that say a switch has landed: recording every
-      // node Svelte touches would add the observer's own work to the figure.
+      // Only the attributes that say a switch has landed (which slot is
+      // shown, its week, loading settled): recording every node Svelte
+      // touches would add the observer's own work to the figure.
       observer.observe(document.querySelector("main") ?? document.body, {
         subtree: true,
         attributes: true,
-        attributeFilter: ["data-week", "aria-busy"],
+        attributeFilter: ["data-week", "aria-busy", "class"],
       });
     });
   return (async () => {
