@@ -1,12 +1,15 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from "vite";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
+import { svelteTesting } from "@testing-library/svelte/vite";
 
 // Tauri loads the dev server at this fixed address (tauri.conf.json `devUrl`).
 const DEV_PORT = 5173;
 
 export default defineConfig({
-  plugins: [svelte()],
+  // svelteTesting: in Vitest only, Svelte's browser build for the component
+  // tests (jsdom) and a clean DOM after each test.
+  plugins: [svelte(), svelteTesting()],
   clearScreen: false,
   server: {
     port: DEV_PORT,
@@ -24,6 +27,7 @@ export default defineConfig({
   },
   test: {
     include: ["src/**/*.test.ts"],
+    // Component tests ask for jsdom in their first line; the rest run in Node.
     environment: "node",
     // app.css is read as text by the contrast test (src/lib/contrast.test.ts).
     css: { include: [/app\.css/] },
