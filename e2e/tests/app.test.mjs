@@ -71,7 +71,7 @@ async function checkWeekAgainstCore() {
   assert.equal(await header(), core.label);
   const dates = await b.$$("section.days > article.day").map((d) => d.getAttribute("data-date"));
   assert.deepEqual(dates, core.days.map((d) => d.date));
-  const figure = (id) => b.$(`[data-figure="${id}"] .value`).getText();
+  const figure = (id) => b.$(`.week-slot.shown [data-figure="${id}"] .value`).getText();
   assert.equal(await figure("event-count"), String(core.totals.event_count), "events");
   assert.equal(await figure("tasks-completed"), String(core.totals.tasks_completed), "tasks done");
   assert.equal(await figure("event-minutes"), formatDuration(core.totals.event_minutes), "time in events");
@@ -314,12 +314,12 @@ appSuite("Vica in a real window", h, (step) => {
   step("keeps focus in the week on screen across a switch; the weeks read ahead are out of the tab order", async () => {
     const b = h.browser;
     // The neighbours are read ahead and laid out, hidden, once the week is painted.
-    await b.waitUntil(async () => (await b.$$("section.ahead article.day").length) === 14, {
+    await b.waitUntil(async () => (await b.$$(".week-slot.ahead article.day").length) === 14, {
       timeoutMsg: "the two neighbouring weeks were never laid out",
     });
     const hidden = () =>
       b.execute(() =>
-        [...document.querySelectorAll("section.ahead")].map((s) => ({
+        [...document.querySelectorAll(".week-slot.ahead")].map((s) => ({
           ariaHidden: s.getAttribute("aria-hidden"),
           height: s.getBoundingClientRect().height,
           tabbable: [...s.querySelectorAll("button, a, input, [tabindex]")].filter((e) => e.tabIndex >= 0).length,
@@ -414,7 +414,7 @@ appSuite("Vica in a real window", h, (step) => {
         await waitForWeek(key);
       }
       const core = h.week(key);
-      const bars = await b.$$('[data-chart="hours"] .bar');
+      const bars = await b.$$('.week-slot.shown [data-chart="hours"] .bar');
       assert.equal(bars.length, 7);
       for (const [i, bar] of bars.entries()) {
         const day = core.days[i];
@@ -427,23 +427,23 @@ appSuite("Vica in a real window", h, (step) => {
         if (day.event_minutes > 0) assert.equal(await label.getProperty("textContent"), compactDuration(day.event_minutes));
         else assert.equal(await label.isExisting(), false);
       }
-      const projects = await b.$$('[data-chart="projects"] li').map(async (li) => [Number(await li.getAttribute("data-source-id")), Number(await li.getAttribute("data-count")), await li.$(".count").getProperty("textContent")]);
+      const projects = await b.$$('.week-slot.shown [data-chart="projects"] li').map(async (li) => [Number(await li.getAttribute("data-source-id")), Number(await li.getAttribute("data-count")), await li.$(".count").getProperty("textContent")]);
       assert.deepEqual(
         projects,
         core.totals.per_project.map((p) => [p.source_id, p.tasks_completed, `${p.tasks_completed}${p.tasks_completed === 1 ? "1 task" : `${p.tasks_completed} tasks`}`]),
       );
-      const busiest = b.$('[data-fact="busiest-day"]');
+      const busiest = b.$('.week-slot.shown [data-fact="busiest-day"]');
       assert.equal(await busiest.getAttribute("data-date"), core.totals.busiest_day ?? "");
       if (core.totals.busiest_day) assert.equal(await busiest.$(".value").getText(), weekdayDate(core.totals.busiest_day));
       const free = core.insights.longest_free_block;
-      const block = b.$('[data-fact="free-block"]');
+      const block = b.$('.week-slot.shown [data-fact="free-block"]');
       assert.equal(await block.getAttribute("data-date"), free?.date ?? "");
       if (free) {
         assert.equal(await block.$(".value").getText(), formatDuration(free.minutes));
         assert.equal(await block.$(".detail").getText(), `${weekdayDate(free.date)}, ${free.start}–${free.end}`);
       }
     }
-    await b.$("section.figures").scrollIntoView({ block: "center" });
+    await b.$(".week-slot.shown section.figures").scrollIntoView({ block: "center" });
     await h.screenshot("32-charts");
     await b.keys("t");
     await waitForWeek(thisWeek);
@@ -457,7 +457,7 @@ appSuite("Vica in a real window", h, (step) => {
     /** The category panel and the day bars agree with the core's model of the week. */
     async function checkCategories() {
       const core = h.week(key);
-      const panel = b.$("[data-categories]");
+      const panel = b.$(".week-slot.shown [data-categories]");
       await panel.waitForExist();
       for (const c of CATS) {
         const li = panel.$(`.figures [data-category="${c}"]`);
@@ -469,7 +469,7 @@ appSuite("Vica in a real window", h, (step) => {
         }
       }
       for (const day of core.days) {
-        const segments = await b.$$(`[data-categories] .day[data-date="${day.date}"] .segment`).map((s) => s.getAttribute("data-category"));
+        const segments = await b.$$(`.week-slot.shown [data-categories] .day[data-date="${day.date}"] .segment`).map((s) => s.getAttribute("data-category"));
         assert.deepEqual(segments, CATS.filter((c) => day.categories[c] > 0), day.date);
       }
       return core;
@@ -482,7 +482,7 @@ appSuite("Vica in a real window", h, (step) => {
     const tags = await b.$$("section.days .event .tag").map((t) => t.getProperty("textContent"));
     assert.ok(tags.includes("Focus") && tags.includes("Meetings"), `tags: ${tags}`);
     assert.ok(tags.some((t) => t.includes("free, not counted")), `a free event is listed, not counted: ${tags}`);
-    await b.$("[data-categories]").scrollIntoView({ block: "center" });
+    await b.$(".week-slot.shown [data-categories]").scrollIntoView({ block: "center" });
     await h.screenshot("26-categories");
 
     // Mark the Personal calendar personal in Settings: the gym moves to personal.
@@ -499,7 +499,7 @@ appSuite("Vica in a real window", h, (step) => {
     await personal.click();
     await b.$('dialog button[type="submit"]').click();
     await dialog.waitForExist({ reverse: true });
-    await b.waitUntil(async () => (await b.$$("[data-categories] .figures [data-category=personal]").length) === 1, {
+    await b.waitUntil(async () => (await b.$$(".week-slot.shown [data-categories] .figures [data-category=personal]").length) === 1, {
       timeoutMsg: "personal time never showed",
     });
     const after = await checkCategories();
@@ -514,7 +514,7 @@ appSuite("Vica in a real window", h, (step) => {
     await b.$(`[data-personal-source="${gym.source_id}"]`).click();
     await b.$('dialog button[type="submit"]').click();
     await dialog.waitForExist({ reverse: true });
-    await b.waitUntil(async () => (await b.$$("[data-categories] .figures [data-category=personal]").length) === 0, {
+    await b.waitUntil(async () => (await b.$$(".week-slot.shown [data-categories] .figures [data-category=personal]").length) === 0, {
       timeoutMsg: "personal time stayed after the calendar was unmarked",
     });
 
@@ -536,7 +536,7 @@ appSuite("Vica in a real window", h, (step) => {
     assert.ok(standups.length > 0 && standups.every((e) => e.series_choice === "focus" && e.category === "focus"));
     await b.keys("Escape");
     await details.waitForExist({ reverse: true });
-    await b.waitUntil(async () => Number(await b.$('[data-categories] .figures [data-category="focus"]').getAttribute("data-minutes")) === focused.totals.categories.focus, {
+    await b.waitUntil(async () => Number(await b.$('.week-slot.shown [data-categories] .figures [data-category="focus"]').getAttribute("data-minutes")) === focused.totals.categories.focus, {
       timeoutMsg: "the focus total never moved",
     });
     await checkCategories();
@@ -902,7 +902,7 @@ appSuite("Vica in a real window", h, (step) => {
     assert.equal(h.week(shown).first_day, sunday);
     await b.keys("t");
     await waitForWeek(core.key);
-    await b.$("section.figures").scrollIntoView({ block: "center" });
+    await b.$(".week-slot.shown section.figures").scrollIntoView({ block: "center" });
     await h.screenshot("35-charts-dark");
     await b.execute(() => window.scrollTo(0, 0));
     await b.$("section.days li.event button.item").click();

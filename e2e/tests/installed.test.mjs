@@ -57,7 +57,7 @@ describe("the installed .deb", () => {
     const key = await b.$("section.days").getAttribute("data-week");
     const core = h.week(key);
     assert.equal(await b.$("h1").getProperty("textContent"), core.label);
-    const figure = (id) => b.$(`[data-figure="${id}"] .value`).getText();
+    const figure = (id) => b.$(`.week-slot.shown [data-figure="${id}"] .value`).getText();
     assert.equal(await figure("event-count"), String(core.totals.event_count));
     assert.equal(await figure("tasks-completed"), String(core.totals.tasks_completed));
     assert.equal(await figure("event-minutes"), formatDuration(core.totals.event_minutes));

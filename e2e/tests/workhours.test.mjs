@@ -60,7 +60,7 @@ async function openSettings() {
 /** The free-block card agrees with the core's week model; returns the core's block. */
 async function checkFreeBlock(key, hint) {
   const b = h.browser;
-  const card = b.$('[data-fact="free-block"]');
+  const card = b.$('.week-slot.shown [data-fact="free-block"]');
   await card.scrollIntoView({ block: "center" });
   await b.waitUntil(async () => (await card.$(".hint").getText()) === hint, {
     timeoutMsg: `the free-block card never said "${hint}"`,
