@@ -27,6 +27,10 @@ UI_RUNTIME = ["svelte", "clsx", "esm-env"]
 
 
 def crates():
+    # metadata resolves every platform's dependencies (the macOS and Windows
+    # ones too), which a Linux build never downloads: fetch them first (a
+    # no-op once they are in cargo's cache).
+    subprocess.run(["cargo", "fetch", "--locked"], cwd=ROOT, check=True, capture_output=True)
     out = subprocess.run(
         ["cargo", "metadata", "--format-version", "1", "--locked", "--offline"],
         cwd=ROOT,
