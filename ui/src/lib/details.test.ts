@@ -1,38 +1,19 @@
 import { describe, expect, it } from "vitest";
-import type { EventItem, TaskItem } from "../ipc";
+import type { TaskItem } from "../ipc";
+import { event as eventFixture } from "../test/fixtures";
 import { attendeesText, completedText, eventDuration, eventWhen, itemKey, openLabel, priorityText, providerOf, responseText } from "./details";
 
-const event: EventItem = {
+const event = eventFixture({
   id: 7,
   source_id: 1,
-  source: "Work",
-  color: "#3b6fd8",
   title: "Design review",
-  location: null,
-  description: null,
-  all_day: false,
   start_time: "11:30",
   end_time: "12:30",
   starts: "2026-11-23T11:30:00+01:00",
   ends: "2026-11-23T12:30:00+01:00",
   minutes: 60,
-  continued: false,
-  continues: false,
-  response: "accepted",
   is_organizer: true,
-  recurring: false,
-  attendees: 3,
-  declined: false,
-  link: "https://calendar.google.com/calendar/event?eid=abc",
-  category: "meetings",
-  counted: true,
-  not_counted: null,
-  annotation: null,
-  kind: "default",
-  show_as: "busy",
-  series_id: null,
-  series_choice: null,
-};
+});
 
 describe("providerOf", () => {
   it("names each provider by its link's host", () => {

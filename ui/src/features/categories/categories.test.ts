@@ -1,55 +1,29 @@
 import { describe, expect, it } from "vitest";
 import type { CategoryTotals, Day, EventItem } from "../../ipc";
+import { day as dayFixture, event as eventFixture } from "../../test/fixtures";
 import { categoryFigures, chartScale, dayStack, eventTag } from "./categories";
 
 const zero: CategoryTotals = { meetings: 0, focus: 0, personal: 0, other: 0, out_of_office_days: 0 };
 
 function day(categories: Partial<CategoryTotals>): Day {
   const c = { ...zero, ...categories };
-  return {
-    date: "2026-11-16",
-    weekday: "Mon",
-    all_day: [],
-    events: [],
-    tasks: [],
-    event_minutes: c.meetings + c.focus + c.personal + c.other,
-    categories: c,
-  };
+  return dayFixture({ event_minutes: c.meetings + c.focus + c.personal + c.other, categories: c });
 }
 
 function event(over: Partial<EventItem>): EventItem {
-  return {
-    id: 1,
+  return eventFixture({
     source_id: 1,
-    source: "Work",
     color: null,
     title: "x",
-    location: null,
-    description: null,
-    all_day: false,
-    start_time: "09:00",
     end_time: "10:00",
     starts: "",
     ends: "",
     minutes: 60,
-    continued: false,
-    continues: false,
     response: null,
-    is_organizer: false,
-    recurring: false,
     attendees: 0,
-    declined: false,
     link: null,
-    category: "meetings",
-    counted: true,
-    not_counted: null,
-    annotation: null,
-    kind: "default",
-    show_as: "busy",
-    series_id: null,
-    series_choice: null,
     ...over,
-  };
+  });
 }
 
 describe("category figures", () => {
