@@ -4,20 +4,48 @@
 //! `calendarList.list` and `events.list` (plus `events.get`), with paging,
 //! sync tokens, `410 fullSyncRequired`, Google's error bodies and bearer-token
 //! checks. Tests mutate the world through [`FakeGoogle`]'s methods and compare a
-//! synced store against [`FakeGoogle::live_events`]; faults and latency come
-//! from [`crate::http`].
+//! synced store against [`FakeGoogle::live_events`] or
+//! [`FakeGoogle::instances`]; faults and latency come from [`crate::http`].
 //!
 //! Every mutation takes the next number of one global sequence. A sync token
 //! names a sequence number, a calendar and an invalidation epoch; an
 //! incremental sync returns everything whose number is above the token's, so
 //! tokens stay usable until [`FakeGoogle::invalidate_sync_tokens`].
 //!
-//! Simplifications: events are stored as single instances (the demo expands
-//! its series), so `singleEvents` changes nothing; `q`, `updatedMin`,
-//! `iCalUID` and `timeZone` are accepted and ignored on full syncs; all-day
-//! dates count as midnight UTC when filtering by `timeMin`/`timeMax`.
+//! Recurring events are stored as Google stores them ([`series`]): a master
+//! with `recurrence` lines, and exceptions (moved or cancelled instances)
+//! under the id of the instance they replace, with `recurringEventId` and
+//! `originalStartTime`. `singleEvents=true` expands masters into instances
+//! for the requested window; without it masters and exceptions are listed.
+//! Over a sync token, and with `singleEvents=true`, a series comes back only
+//! when its master changed, and then whole: every instance to the series'
+//! end (or as far as [`series`] says an endless one goes), its exceptions,
+//! and as cancelled instances the ones the change removed (a deleted series
+//! returns all of them cancelled), wherever they lie; a changed exception
+//! alone comes back alone. This is what API-NOTES §5 reports of the real
+//! service (an incremental sync returns only what changed since the token,
+//! <https://developers.google.com/calendar/api/guides/sync>; a touched series
+//! returns every instance to its end, years ahead, and a deleted one its
+//! cancelled instances: <https://github.com/garrytan/gbrain/pull/5015>,
+//! <https://github.com/googleapis/google-api-ruby-client/issues/860>). One-off
+//! events come back when changed, wherever they lie.
+//!
+//! "Now" is a clock the test may set ([`FakeGoogle::set_clock`], the system
+//! clock by default): `created` and `updated` stamps and how far an endless
+//! series is expanded follow it, so weeks can pass between syncs.
+//!
+//! Simplifications: `q`, `updatedMin`, `iCalUID` and `timeZone` are accepted
+//! and ignored on full syncs; all-day dates count as midnight UTC when
+//! filtering by `timeMin`/`timeMax`; an exception keeps its own fields when
+//! its master changes; a deleted series is not listed with `showDeleted`
+//! outside a sync token. Events stored without a master of their own (the
+//! demo's instances, [`event_json`]'s output) are listed as they are, in
+//! both modes.
 
-use std::collections::BTreeMap;
+mod series;
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -32,17 +60,20 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use vica_core::clock::SharedClock;
 use vica_core::model::{
     EventKind, EventRecord, EventTime, Provider, Response as MyResponse, ShowAs, SourceKind,
     SourceRecord,
 };
 
-use crate::demo::DemoAccount;
 use crate::http::{
     ErrorRenderer, FakeServer, Harness, InjectedError, ServerHandle, json_response, lock,
     parse_query,
 };
 pub use crate::http::{Fault, RecordedRequest};
+pub use series::{INSTANCES_AHEAD, instance_id};
+use series::{Occurrence, Series};
+use vica_core::demo::DemoAccount;
 
 /// The access token requests must carry unless [`FakeGoogle::set_access_token`] says otherwise.
 pub const DEFAULT_ACCESS_TOKEN: &str = "fake-google-token";
@@ -122,8 +153,11 @@ impl std::fmt::Debug for FakeGoogle {
 struct Shared {
     world: Mutex<World>,
     token: Mutex<String>,
+    /// The scopes granted to `token` (space-separated), when known.
+    granted_scopes: Mutex<Option<String>>,
     page_size: AtomicUsize,
     trailing_empty_page: AtomicBool,
+    drop_sync_token: AtomicBool,
     harness: Arc<Harness>,
 }
 
@@ -133,8 +167,10 @@ impl FakeGoogle {
         let shared = Arc::new(Shared {
             world: Mutex::new(World::default()),
             token: Mutex::new(DEFAULT_ACCESS_TOKEN.to_owned()),
+            granted_scopes: Mutex::new(None),
             page_size: AtomicUsize::new(DEFAULT_PAGE_SIZE),
             trailing_empty_page: AtomicBool::new(false),
+            drop_sync_token: AtomicBool::new(false),
             harness: Arc::new(Harness::default()),
         });
         let router = Router::new()
@@ -179,9 +215,33 @@ impl FakeGoogle {
         self.shared.trailing_empty_page.store(on, Ordering::Relaxed);
     }
 
+    /// When on, the last page of an `events.list` carries neither
+    /// `nextPageToken` nor `nextSyncToken`, as users have seen Google answer
+    /// (<https://github.com/googleapis/google-api-php-client/issues/2637>:
+    /// "Setting the singleEvents parameter to true causes my request to not
+    /// return a sync token").
+    pub fn set_drop_sync_token(&self, on: bool) {
+        self.shared.drop_sync_token.store(on, Ordering::Relaxed);
+    }
+
+    /// What time it is for the server: `created`/`updated` stamps and how far
+    /// a series without an end is expanded follow this clock from now on.
+    pub fn set_clock(&self, clock: SharedClock) {
+        lock(&self.shared.world).clock = clock;
+    }
+
     /// The bearer token every request must carry.
     pub fn set_access_token(&self, token: &str) {
         *lock(&self.shared.token) = token.to_owned();
+    }
+
+    /// The scopes (space-separated, as a token response's `scope`) granted to
+    /// the access token; `None` (the default) checks none. A token without
+    /// `…/auth/calendar.readonly` or `…/auth/calendar` is answered `403
+    /// insufficientPermissions`, as Google answers a token whose calendar box
+    /// was left unticked on the consent screen.
+    pub fn set_granted_scopes(&self, scopes: Option<&str>) {
+        *lock(&self.shared.granted_scopes) = scopes.map(str::to_owned);
     }
 
     /// Adds a calendar to the list, or replaces the entry with the same id
@@ -202,13 +262,16 @@ impl FakeGoogle {
         world.calendar_mut(calendar_id).time_zone = tz.to_owned();
     }
 
-    /// Inserts or replaces an event by its `"id"` (one is made up when missing)
-    /// and returns it as stored. Sets `kind` and `etag` (always, as Google
-    /// changes the etag on every write), and `updated`, `created`, `htmlLink`,
-    /// `iCalUID`, `status` and `eventType` when missing. `updated` is also
-    /// renewed when a replacement carries the stored value unchanged. An event
-    /// with `"status": "cancelled"` is stored as cancelled. A calendar not added
-    /// yet is created.
+    /// Inserts or replaces an event by its `"id"` and returns it as stored.
+    /// A body with `recurrence` is a series' master; one with
+    /// `recurringEventId` naming a master stored here and `originalStartTime`
+    /// is an exception of that series (its id, when missing, is the
+    /// instance's, see [`instance_id`]); any other missing id is made up.
+    /// Sets `kind` and `etag` (always, as Google changes the etag on every
+    /// write), and `updated`, `created`, `htmlLink`, `iCalUID`, `status` and
+    /// `eventType` when missing. `updated` is also renewed when a replacement
+    /// carries the stored value unchanged. An event with `"status":
+    /// "cancelled"` is stored as cancelled. A calendar not added yet is created.
     pub fn put_event(&self, calendar_id: &str, event: Value) -> Value {
         lock(&self.shared.world).put_event(calendar_id, event)
     }
@@ -220,8 +283,66 @@ impl FakeGoogle {
     }
 
     /// Deletes an event. On the wire this looks like a cancellation, as on Google.
+    /// Deleting a master deletes the series; deleting an instance of a series
+    /// (by its instance id) stores a cancelled exception, as `events.delete` does.
     pub fn delete_event(&self, calendar_id: &str, event_id: &str) {
         lock(&self.shared.world).retire(calendar_id, event_id, Retired::Deleted);
+    }
+
+    /// Cancels one instance of a series: stores a cancelled exception for
+    /// the instance the rule placed at `original_start` (an `originalStartTime`:
+    /// `{dateTime, timeZone}` or `{date}`).
+    pub fn cancel_instance(&self, calendar_id: &str, master_id: &str, original_start: Value) {
+        let Some(id) = instance_id(master_id, &original_start) else {
+            return;
+        };
+        lock(&self.shared.world).put_event(
+            calendar_id,
+            json!({
+                "id": id,
+                "status": "cancelled",
+                "recurringEventId": master_id,
+                "originalStartTime": original_start,
+            }),
+        );
+    }
+
+    /// What `events.list` with `singleEvents=true` shows of a calendar between
+    /// `time_min` and `time_max` (an event's end after the first, its start
+    /// before the second; `None` leaves that side open): one-off events and
+    /// the series' instances, exceptions applied, ordered by start. The truth
+    /// to compare a store with.
+    pub fn instances(
+        &self,
+        calendar_id: &str,
+        time_min: Option<DateTime<Utc>>,
+        time_max: Option<DateTime<Utc>>,
+    ) -> Vec<Value> {
+        let world = lock(&self.shared.world);
+        let Some(cal) = world.calendars.get(calendar_id) else {
+            return Vec::new();
+        };
+        let listing = Listing {
+            since: None,
+            show_deleted: None,
+            time_min,
+            time_max,
+            event_types: &[],
+            single_events: true,
+            now: world.clock.now(),
+        };
+        let mut items = Vec::new();
+        for (id, e) in &cal.events {
+            listing.items(cal, calendar_id, id, e, &mut items);
+        }
+        items.sort_by_cached_key(|i| time_key(i.start, &i.key));
+        items
+            .into_iter()
+            .map(|i| match i.wire {
+                Wire::Body(e) | Wire::Minimal(e) => e.body.clone(),
+                Wire::Made(v) => v,
+            })
+            .collect()
     }
 
     /// Moves an event to another calendar, keeping its id (as `events.move`
@@ -245,7 +366,8 @@ impl FakeGoogle {
         Some(world.put_event(to, body))
     }
 
-    /// The calendar's non-cancelled events as stored, ordered by id.
+    /// The calendar's non-cancelled events as stored (series as their
+    /// masters, exceptions on their own), ordered by id.
     pub fn live_events(&self, calendar_id: &str) -> Vec<Value> {
         let world = lock(&self.shared.world);
         world
@@ -460,13 +582,26 @@ fn rfc3339_millis(t: DateTime<Utc>) -> String {
 // ---------------------------------------------------------------------------
 // The world
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct World {
     /// The last sequence number handed out.
     seq: u64,
     /// Bumped by `invalidate_sync_tokens`; tokens of older epochs are refused.
     epoch: u64,
     calendars: BTreeMap<String, Calendar>,
+    /// What time it is for the server.
+    clock: SharedClock,
+}
+
+impl Default for World {
+    fn default() -> World {
+        World {
+            seq: 0,
+            epoch: 0,
+            calendars: BTreeMap::new(),
+            clock: vica_core::clock::system(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -493,6 +628,14 @@ struct StoredEvent {
     state: EventState,
     /// Start and end, read once from the body (start and end never change in place).
     span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// A master's recurrence.
+    series: Option<Series>,
+    /// A master's instances that earlier versions of the series had and the
+    /// current one has not (all of them once it is deleted): instance id →
+    /// (the sequence number of the change that removed it,
+    /// `originalStartTime`). An incremental sync from before that change
+    /// returns them cancelled.
+    removed: BTreeMap<String, (u64, Value)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -549,26 +692,35 @@ impl World {
 
     fn put_event(&mut self, calendar_id: &str, event: Value) -> Value {
         let seq = self.bump();
+        let now = self.clock.now();
         let cal = self.calendar_mut(calendar_id);
         let mut m = match event {
             Value::Object(m) => m,
             _ => Map::new(),
         };
+        let exception_id = || {
+            let master = m.get("recurringEventId")?.as_str()?;
+            cal.events.get(master)?.series.as_ref()?;
+            instance_id(master, m.get("originalStartTime")?)
+        };
         let id = match m.get("id").and_then(Value::as_str) {
             Some(id) if !id.is_empty() => id.to_owned(),
-            _ => format!("fakeevent{seq:06}"),
+            _ => exception_id().unwrap_or_else(|| format!("fakeevent{seq:06}")),
         };
-        let now = rfc3339_millis(Utc::now());
-        let previous = cal.events.get(&id).map(|e| &e.body);
+        let now_text = rfc3339_millis(now);
+        let previous = cal.events.get(&id);
         let created = previous
-            .and_then(|b| b.get("created").cloned())
-            .unwrap_or_else(|| json!(now));
+            .and_then(|e| e.body.get("created").cloned())
+            .unwrap_or_else(|| json!(now_text));
         // A replacement that left `updated` as it was gets a fresh one, as on Google.
-        if previous.and_then(|b| b.get("updated")).is_some()
-            && previous.and_then(|b| b.get("updated")) == m.get("updated")
-        {
+        let previous_updated = previous.and_then(|e| e.body.get("updated"));
+        if previous_updated.is_some() && previous_updated == m.get("updated") {
             m.remove("updated");
         }
+        // What the series had before, to find the instances this change removes.
+        let mut removed = previous
+            .map(|e| e.instances_and_removed(&id, now, seq))
+            .unwrap_or_default();
         m.insert("kind".into(), json!("calendar#event"));
         m.insert("etag".into(), json!(etag(seq)));
         m.insert("id".into(), json!(id));
@@ -576,7 +728,7 @@ impl World {
         m.entry("htmlLink")
             .or_insert_with(|| json!(html_link(calendar_id, &id)));
         m.entry("created").or_insert(created);
-        m.entry("updated").or_insert_with(|| json!(now));
+        m.entry("updated").or_insert_with(|| json!(now_text));
         m.entry("iCalUID")
             .or_insert_with(|| json!(format!("{id}@google.com")));
         m.entry("eventType").or_insert_with(|| json!("default"));
@@ -587,6 +739,14 @@ impl World {
         };
         let body = Value::Object(m);
         let span = (|| Some((instant(body.get("start")?)?, instant(body.get("end")?)?)))();
+        let series = Series::of(&body);
+        if state == EventState::Live
+            && let Some(series) = &series
+        {
+            for kept in series.ids(&id, now) {
+                removed.remove(&kept);
+            }
+        }
         cal.events.insert(
             id,
             StoredEvent {
@@ -594,6 +754,8 @@ impl World {
                 seq,
                 state,
                 span,
+                series,
+                removed,
             },
         );
         body
@@ -604,15 +766,32 @@ impl World {
             Retired::Cancelled => EventState::Cancelled,
             Retired::Deleted => EventState::Deleted,
         };
-        let changes = self
-            .calendars
-            .get(calendar_id)
-            .and_then(|c| c.events.get(event_id))
-            .is_some_and(|e| e.state != target && e.state != EventState::Deleted);
-        if !changes {
+        let now = self.clock.now();
+        let Some(cal) = self.calendars.get(calendar_id) else {
+            return;
+        };
+        let Some(stored) = cal.events.get(event_id) else {
+            // An instance of a series that has no exception yet: cancel it
+            // by storing a cancelled exception, as Google does.
+            if let Some((master_id, occurrence)) = cal.occurrence(event_id, now) {
+                self.put_event(
+                    calendar_id,
+                    json!({
+                        "id": event_id,
+                        "status": "cancelled",
+                        "recurringEventId": master_id,
+                        "originalStartTime": occurrence.original,
+                    }),
+                );
+            }
+            return;
+        };
+        if stored.state == target || stored.state == EventState::Deleted {
             return;
         }
-        let seq = self.bump();
+        let seq = self.seq + 1;
+        let removed = stored.instances_and_removed(event_id, now, seq);
+        self.bump();
         let Some(e) = self
             .calendars
             .get_mut(calendar_id)
@@ -622,11 +801,37 @@ impl World {
         };
         e.seq = seq;
         e.state = target;
+        e.removed = removed;
         if let Some(m) = e.body.as_object_mut() {
             m.insert("status".into(), json!("cancelled"));
             m.insert("etag".into(), json!(etag(seq)));
-            m.insert("updated".into(), json!(rfc3339_millis(Utc::now())));
+            m.insert("updated".into(), json!(rfc3339_millis(now)));
         }
+    }
+}
+
+impl Calendar {
+    /// The master of a series stored here, by id.
+    fn master(&self, id: &str) -> Option<(&StoredEvent, &Series)> {
+        let e = self.events.get(id)?;
+        Some((e, e.series.as_ref()?))
+    }
+
+    /// The series an event id names an instance of, when it is one of a live
+    /// master's instances: the master's id and the instance.
+    fn occurrence(&self, event_id: &str, now: DateTime<Utc>) -> Option<(&str, Occurrence)> {
+        let (master_id, _) = event_id.rsplit_once('_')?;
+        let (master, series) = self.master(master_id)?;
+        if master.state != EventState::Live {
+            return None;
+        }
+        let o = series
+            .occurrences(master_id, now)
+            .iter()
+            .find(|o| o.id == event_id)?
+            .clone();
+        let (id, _) = self.events.get_key_value(master_id)?;
+        Some((id.as_str(), o))
     }
 }
 
@@ -667,6 +872,35 @@ impl StoredEvent {
             .get("eventType")
             .and_then(Value::as_str)
             .unwrap_or("default")
+    }
+
+    fn updated(&self) -> Option<&str> {
+        self.body.get("updated").and_then(Value::as_str)
+    }
+
+    /// The master this event is an exception of, if it names one.
+    fn master_id(&self) -> Option<&str> {
+        self.body.get("recurringEventId").and_then(Value::as_str)
+    }
+
+    /// What a master's `removed` becomes when change `seq` removes every
+    /// instance it has now (none unless live): those, stamped `seq`, and
+    /// those it had removed before.
+    fn instances_and_removed(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        seq: u64,
+    ) -> BTreeMap<String, (u64, Value)> {
+        let mut all = self.removed.clone();
+        if self.state == EventState::Live
+            && let Some(series) = &self.series
+        {
+            for o in series.occurrences(id, now).iter() {
+                all.insert(o.id.clone(), (seq, o.original.clone()));
+            }
+        }
+        all
     }
 }
 
@@ -981,8 +1215,30 @@ impl Shared {
     fn authorize(&self, headers: &HeaderMap) -> Result<(), ApiError> {
         let expected = lock(&self.token);
         match crate::http::bearer_token(headers) {
-            Some(t) if t == expected.as_str() => Ok(()),
-            _ => Err(ApiError::unauthorized()),
+            Some(t) if t == expected.as_str() => {}
+            _ => return Err(ApiError::unauthorized()),
+        }
+        // Granular consent: calendarList and events need a calendar scope.
+        // Google's body for it (analogdotnow/Analog#296, a calendarList.list
+        // call): 403, reason `insufficientPermissions`, "Request had
+        // insufficient authentication scopes.".
+        let calendar = |s: &str| {
+            s.split_whitespace().any(|scope| {
+                matches!(
+                    scope,
+                    "https://www.googleapis.com/auth/calendar"
+                        | "https://www.googleapis.com/auth/calendar.readonly"
+                )
+            })
+        };
+        match lock(&self.granted_scopes).as_deref() {
+            Some(granted) if !calendar(granted) => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "global",
+                "insufficientPermissions",
+                "Request had insufficient authentication scopes.",
+            )),
+            _ => Ok(()),
         }
     }
 
@@ -1052,7 +1308,14 @@ async fn events_get(
             .filter(|c| !c.removed)
             .ok_or_else(ApiError::not_found)?;
         match cal.events.get(&event_id) {
-            None => Err(ApiError::not_found()),
+            None => match cal.occurrence(&event_id, world.clock.now()) {
+                Some((master_id, o)) => {
+                    let master = cal.events.get(master_id).ok_or_else(ApiError::not_found)?;
+                    let link = html_link(&calendar_id, &o.id);
+                    Ok(series::instance_body(&master.body, master_id, &o, link))
+                }
+                None => Err(ApiError::not_found()),
+            },
             Some(e) if e.state == EventState::Deleted => Err(ApiError::new(
                 StatusCode::GONE,
                 "global",
@@ -1188,6 +1451,8 @@ fn check_sync_token(world: &World, token: &str, scope: &str) -> Result<u64, ApiE
 enum Wire<'a> {
     Body(&'a StoredEvent),
     Minimal(&'a StoredEvent),
+    /// Made for the list: an instance of a series, or a cancelled one.
+    Made(Value),
 }
 
 impl<'a> Wire<'a> {
@@ -1196,6 +1461,7 @@ impl<'a> Wire<'a> {
         match self {
             Wire::Body(e) => WireJson::Stored(&e.body),
             Wire::Minimal(e) => WireJson::Made(e.minimal()),
+            Wire::Made(v) => WireJson::Made(v),
         }
     }
 }
@@ -1215,6 +1481,19 @@ struct EventsPage<'a> {
     envelope: &'a Value,
     items: Vec<WireJson<'a>>,
 }
+
+/// One item of a list with what orders it: its key among the calendar's
+/// items (the stored id; `master id`, U+0001, instance id for a series'
+/// instances, so they follow their master), its start and `updated` stamp.
+struct Item<'a> {
+    key: Cow<'a, str>,
+    start: Option<DateTime<Utc>>,
+    updated: Option<&'a str>,
+    wire: Wire<'a>,
+}
+
+/// Separates a master's id from an instance's in an item key.
+const INSTANCE_KEY: char = '\u{1}';
 
 /// Items after the cursor, at most `page_size` of them, and the key to resume
 /// after when more remain (or, with `trailing_empty`, when the page is full).
@@ -1296,46 +1575,201 @@ struct Listing<'p> {
     time_max: Option<DateTime<Utc>>,
     /// `eventTypes`; empty lists every type.
     event_types: &'p [&'p str],
+    /// `singleEvents`: series as their instances, not as masters and exceptions.
+    single_events: bool,
+    /// What time it is (how far endless series go).
+    now: DateTime<Utc>,
 }
 
 impl Listing<'_> {
-    /// How `e` goes on the list, or `None` when it is left out.
-    fn wire<'e>(&self, e: &'e StoredEvent) -> Option<Wire<'e>> {
-        // Looked up only for the events that get this far.
-        let type_ok = || self.event_types.is_empty() || self.event_types.contains(&e.event_type());
-        Some(match self.since {
+    fn type_ok(&self, e: &StoredEvent) -> bool {
+        self.event_types.is_empty() || self.event_types.contains(&e.event_type())
+    }
+
+    fn in_window(&self, span: Option<(DateTime<Utc>, DateTime<Utc>)>) -> bool {
+        match span {
+            None => true,
+            Some((start, end)) => {
+                self.time_min.is_none_or(|min| end > min)
+                    && self.time_max.is_none_or(|max| start < max)
+            }
+        }
+    }
+
+    /// Adds what the stored event `e` (id `id`) puts on the list to `out`:
+    /// nothing, itself, or a series' instances in key order.
+    fn items<'e>(
+        &self,
+        cal: &'e Calendar,
+        calendar_id: &str,
+        id: &'e str,
+        e: &'e StoredEvent,
+        out: &mut Vec<Item<'e>>,
+    ) {
+        let item = |wire| Item {
+            key: Cow::Borrowed(id),
+            start: e.bounds().map(|b| b.0),
+            updated: e.updated(),
+            wire,
+        };
+        // An exception of a series stored here.
+        if let Some((master, _)) = e.master_id().and_then(|m| cal.master(m)) {
+            if self.single_events {
+                // Listed among its master's instances, or on its own when
+                // only it changed since the token.
+                if let Some(since) = self.since
+                    && master.seq <= since
+                    && e.seq > since
+                {
+                    out.push(item(match e.state {
+                        EventState::Live => Wire::Body(e),
+                        _ => Wire::Minimal(e),
+                    }));
+                }
+                return;
+            }
+            // As itself; a cancelled one is listed even without showDeleted
+            // (with its live series only, outside a sync token).
+            let listed = match self.since {
+                Some(since) => e.seq > since,
+                None => master.state == EventState::Live && self.in_window(e.span),
+            };
+            let wire = match e.state {
+                _ if !listed => return,
+                EventState::Live if self.type_ok(e) => Wire::Body(e),
+                EventState::Live => return,
+                EventState::Cancelled | EventState::Deleted => Wire::Minimal(e),
+            };
+            out.push(item(wire));
+            return;
+        }
+        if self.single_events
+            && let Some(series) = &e.series
+        {
+            self.instances(cal, calendar_id, id, e, series, out);
+            return;
+        }
+        let wire = match self.since {
             // Incremental: every change since the token, whatever the window.
             Some(since) => {
                 if e.seq <= since {
-                    return None;
+                    return;
                 }
                 match e.state {
-                    EventState::Live if type_ok() => Wire::Body(e),
-                    EventState::Live => return None,
+                    EventState::Live if self.type_ok(e) => Wire::Body(e),
+                    EventState::Live => return,
                     EventState::Cancelled | EventState::Deleted => Wire::Minimal(e),
                 }
             }
             None => {
-                let in_window = match e.bounds() {
-                    None => true,
-                    Some((start, end)) => {
-                        self.time_min.is_none_or(|min| end > min)
-                            && self.time_max.is_none_or(|max| start < max)
-                    }
+                let in_window = match &e.series {
+                    // A master is listed when one of its instances is in the window.
+                    Some(series) => series
+                        .occurrences(id, self.now)
+                        .iter()
+                        .any(|o| self.in_window(Some(o.span))),
+                    None => self.in_window(e.bounds()),
                 };
                 if !in_window {
-                    return None;
+                    return;
                 }
                 let show_deleted = self.show_deleted == Some(true);
                 match e.state {
-                    EventState::Live if type_ok() => Wire::Body(e),
-                    EventState::Live => return None,
+                    EventState::Live if self.type_ok(e) => Wire::Body(e),
+                    EventState::Live => return,
                     EventState::Cancelled if show_deleted => Wire::Body(e),
                     EventState::Deleted if show_deleted => Wire::Minimal(e),
-                    EventState::Cancelled | EventState::Deleted => return None,
+                    EventState::Cancelled | EventState::Deleted => return,
                 }
             }
-        })
+        };
+        out.push(item(wire));
+    }
+
+    /// A series' instances as `singleEvents=true` lists them: inside the
+    /// window on a full list; on an incremental one, when the master changed
+    /// since the token, all of them, exceptions included, and those the
+    /// changes removed as cancelled instances.
+    fn instances<'e>(
+        &self,
+        cal: &'e Calendar,
+        calendar_id: &str,
+        id: &'e str,
+        master: &'e StoredEvent,
+        series: &Series,
+        out: &mut Vec<Item<'e>>,
+    ) {
+        let incremental = self.since.is_some();
+        if self.since.is_some_and(|since| master.seq <= since) {
+            return;
+        }
+        let live = master.state == EventState::Live;
+        if !live && !incremental {
+            return;
+        }
+        let occurrences = if live {
+            series.occurrences(id, self.now)
+        } else {
+            Arc::from([])
+        };
+        let first = out.len();
+        let mut listed = BTreeSet::new();
+        for o in occurrences.iter() {
+            let exception = cal.events.get(&o.id).filter(|x| x.master_id() == Some(id));
+            let span = match exception {
+                Some(x) if x.state == EventState::Live => x.bounds(),
+                _ => Some(o.span),
+            };
+            if !incremental && !self.in_window(span) {
+                continue;
+            }
+            let wire = match exception {
+                Some(x) if x.state == EventState::Live => {
+                    if !self.type_ok(x) {
+                        continue;
+                    }
+                    Wire::Body(x)
+                }
+                Some(x) => {
+                    if !incremental && self.show_deleted != Some(true) {
+                        continue;
+                    }
+                    Wire::Minimal(x)
+                }
+                None => {
+                    if !self.type_ok(master) {
+                        continue;
+                    }
+                    let link = html_link(calendar_id, &o.id);
+                    Wire::Made(series::instance_body(&master.body, id, o, link))
+                }
+            };
+            listed.insert(o.id.clone());
+            out.push(Item {
+                key: Cow::Owned(format!("{id}{INSTANCE_KEY}{}", o.id)),
+                start: span.map(|s| s.0),
+                updated: match &wire {
+                    Wire::Body(x) | Wire::Minimal(x) => x.updated(),
+                    Wire::Made(_) => master.updated(),
+                },
+                wire,
+            });
+        }
+        if let Some(since) = self.since {
+            let etag = etag(master.seq);
+            for (gone, (at, original)) in &master.removed {
+                if *at <= since || listed.contains(gone) {
+                    continue;
+                }
+                out.push(Item {
+                    key: Cow::Owned(format!("{id}{INSTANCE_KEY}{gone}")),
+                    start: instant(original),
+                    updated: master.updated(),
+                    wire: Wire::Made(series::cancelled_instance(&etag, id, gone, original)),
+                });
+            }
+        }
+        out[first..].sort_by(|a, b| a.key.cmp(&b.key));
     }
 }
 
@@ -1343,31 +1777,33 @@ impl Listing<'_> {
 /// keyed and sorted (the keys change with the events, so they are not kept).
 fn sorted_page<'a>(
     cal: &'a Calendar,
+    calendar_id: &str,
     order_by: Option<&str>,
     listing: &Listing<'_>,
     after: Option<&str>,
     page_size: usize,
     trailing_empty: bool,
 ) -> (Vec<Wire<'a>>, Option<String>) {
-    let mut items: Vec<(String, Wire<'a>)> = Vec::new();
+    let mut listed = Vec::new();
     for (id, e) in &cal.events {
-        let Some(wire) = listing.wire(e) else {
-            continue;
-        };
-        let key = match order_by {
-            Some("startTime") => time_key(e.bounds().map(|b| b.0), id),
-            Some("updated") => time_key(
-                e.body
-                    .get("updated")
-                    .and_then(Value::as_str)
-                    .and_then(|u| DateTime::parse_from_rfc3339(u).ok())
-                    .map(|t| t.with_timezone(&Utc)),
-                id,
-            ),
-            _ => id.clone(),
-        };
-        items.push((key, wire));
+        listing.items(cal, calendar_id, id, e, &mut listed);
     }
+    let mut items: Vec<(String, Wire<'a>)> = listed
+        .into_iter()
+        .map(|i| {
+            let key = match order_by {
+                Some("startTime") => time_key(i.start, &i.key),
+                Some("updated") => time_key(
+                    i.updated
+                        .and_then(|u| DateTime::parse_from_rfc3339(u).ok())
+                        .map(|t| t.with_timezone(&Utc)),
+                    &i.key,
+                ),
+                _ => i.key.into_owned(),
+            };
+            (key, i.wire)
+        })
+        .collect();
     items.sort_by(|a, b| a.0.cmp(&b.0));
     paginate(items, after, page_size, trailing_empty)
 }
@@ -1443,39 +1879,65 @@ fn list_events(s: &Shared, calendar_id: &str, params: &Params) -> Result<Vec<u8>
     let snapshot = page.as_ref().map_or(world.seq, |p| p.snapshot);
     let after = page.as_ref().map(|p| p.after.as_str());
 
+    let now = world.clock.now();
     let listing = Listing {
         since,
         show_deleted,
         time_min,
         time_max,
         event_types: &event_types,
+        single_events,
+        now,
     };
     let trailing_empty = s.trailing_empty_page();
     let (items, next) = if order_by.is_none() {
         // Unordered lists go by id, the events' own index: start after the
-        // page token's id and stop one item past the page, as a server
-        // reading an index would (not a scan and sort per page).
+        // page token's id (at the master, when it stopped among a series'
+        // instances) and stop one item past the page, as a server reading an
+        // index would (not a scan and sort per page).
         let rest = match after {
-            Some(a) => cal
-                .events
-                .range::<str, _>((Bound::Excluded(a), Bound::Unbounded)),
+            Some(a) => match a.split_once(INSTANCE_KEY) {
+                Some((master, _)) => cal
+                    .events
+                    .range::<str, _>((Bound::Included(master), Bound::Unbounded)),
+                None => cal
+                    .events
+                    .range::<str, _>((Bound::Excluded(a), Bound::Unbounded)),
+            },
             None => cal.events.range::<str, _>(..),
         };
-        let rest = rest.filter_map(|(id, e)| Some((id.as_str(), listing.wire(e)?)));
+        let rest = rest.flat_map(|(id, e)| {
+            let mut items = Vec::new();
+            listing.items(cal, calendar_id, id, e, &mut items);
+            items.into_iter().map(|i| (i.key, i.wire))
+        });
         paginate(rest, after, page_size, trailing_empty)
     } else {
-        sorted_page(cal, order_by, &listing, after, page_size, trailing_empty)
+        sorted_page(
+            cal,
+            calendar_id,
+            order_by,
+            &listing,
+            after,
+            page_size,
+            trailing_empty,
+        )
     };
     let mut envelope = json!({
         "kind": "calendar#events",
         "etag": etag(world.seq),
         "summary": cal.entry.summary,
-        "updated": rfc3339_millis(Utc::now()),
+        "updated": rfc3339_millis(now),
         "timeZone": cal.time_zone,
         "accessRole": cal.entry.access_role,
         "defaultReminders": [],
     });
     finish_page(&mut envelope, next, &world, scope, snapshot, since);
+    if s.drop_sync_token.load(Ordering::Relaxed)
+        && let Some(m) = envelope.as_object_mut()
+    {
+        m.remove("nextSyncToken");
+    }
     let page = EventsPage {
         envelope: &envelope,
         items: items.into_iter().map(Wire::json).collect(),

@@ -1,8 +1,21 @@
 //! A stateful fake of Microsoft Graph v1.0's calendar API, served on loopback.
 //!
 //! It speaks Graph's documented JSON for what a reader needs: `GET /me`,
-//! `GET /me/calendars` (paged with `@odata.nextLink`), the calendar view delta
-//! `GET /me/calendars/{id}/calendarView/delta` and `GET /me/events/{id}`.
+//! `GET /me/calendars` (paged with `@odata.nextLink`), the calendar view
+//! delta of the default calendar `GET /me/calendarView/delta` (the form v1.0
+//! documents) and of any calendar `GET /me/calendars/{id}/calendarView/delta`
+//! (documented on beta), the windowed listing `GET /me/calendarView` and
+//! `GET /me/calendars/{id}/calendarView?startDateTime=&endDateTime=`, and an
+//! event by id, `GET /me/events/{id}` or `GET /me/calendars/{cal}/events/{id}`.
+//!
+//! Paths are matched as Graph matches them: fixed segments in any case
+//! (Graph's own links say `calendarview`), and a delta function called as
+//! `delta`, `delta()` or `microsoft.graph.delta()`, the OData function syntax
+//! Microsoft's SDKs use: msgraph-sdk-python and msgraph-sdk-go build
+//! `{+baseurl}/users/{user-id}/calendars/{calendar-id}/calendarView/delta()`
+//! with `me` in place of `users/{user-id}`
+//! (`msgraph/generated/users/item/calendars/item/calendar_view/delta/delta_request_builder.py`).
+//!
 //! Delta rounds follow the docs: the first request names the window with
 //! `startDateTime`/`endDateTime`; pages continue with `@odata.nextLink`
 //! (`$skiptoken`) up to an `@odata.deltaLink` (`$deltatoken`) that carries the
@@ -10,8 +23,26 @@
 //! `{"id", "@removed": {"reason": "deleted"}}` for deletions and for changes
 //! outside the window (as Graph does, pitfall 5). `Prefer:
 //! odata.maxpagesize=n` and `Prefer: outlook.timezone="…"` are honoured and
-//! echoed in `Preference-Applied`. Errors use Graph's body
-//! `{"error": {"code", "message", "innerError"}}`.
+//! echoed in `Preference-Applied`. The windowed listing pages with `$top`
+//! (else `odata.maxpagesize`, else Graph's default of 10, at most 1000) and
+//! `$skip` in its `@odata.nextLink`, as `calendar-list-calendarview.md`
+//! describes. Errors use Graph's body `{"error": {"code", "message",
+//! "innerError"}}`.
+//!
+//! What the real service does and a client must cope with:
+//! - [`FakeGraph::refuse_calendar_delta`] makes the per-calendar delta of a
+//!   calendar answer `400 BadRequest` "Unsupported request: Change tracking is
+//!   not supported against 'microsoft.graph.event'.", Graph's answer to a delta
+//!   it does not support (msgraph-metadata issue #608); the default calendar's
+//!   `/me/calendarView/delta` is never refused.
+//! - Calendars others share with the user ([`CalendarEntry::owner`] set) are
+//!   listed by `/me/calendars`, but their events can be read only when the
+//!   token holds `Calendars.Read.Shared` (or `Calendars.ReadWrite.Shared`);
+//!   otherwise `403 ErrorAccessDenied` "Access is denied. Check credentials
+//!   and try again." ([`FakeGraph::set_granted_scopes`]). `GET /me/events/{id}`
+//!   answers `404 ErrorItemNotFound` for their events and series masters
+//!   (microsoft-graph-docs issue #6765); `GET /me/calendars/{cal}/events/{id}`
+//!   serves them.
 //!
 //! Tests change the world through [`FakeGraph`]'s methods, compare a synced
 //! store with [`FakeGraph::live_events`], and get faults and latency from
@@ -20,7 +51,8 @@
 //! with `syncStateNotFound`; [`FakeGraph::set_sparse_occurrences`] reproduces
 //! the delta answers whose occurrences carry only `id`, `seriesMasterId`,
 //! `type`, `start` and `end` (pitfall 4), the rest being on the series master
-//! served by `GET /me/events/{id}`.
+//! served by id. What the fake stamps with "now" (`createdDateTime`,
+//! `lastModifiedDateTime`) reads the clock of [`FakeGraph::set_clock`].
 //!
 //! Simplifications: events are stored as the instances a calendar view lists
 //! (occurrences, exceptions, single instances); series masters are kept apart
@@ -28,30 +60,30 @@
 //! by the window. Stored times are `{dateTime, timeZone}` with `UTC` or an
 //! IANA zone (Windows zone names are not understood).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
 
+use vica_core::clock::SharedClock;
 use vica_core::model::{
     EventKind, EventRecord, EventStatus, EventTime, Provider, Response as MyResponse, ShowAs,
     SourceKind,
 };
 
-use crate::demo::DemoAccount;
 use crate::http::{
     ErrorRenderer, FakeServer, Harness, InjectedError, ServerHandle, hex_token, json_response,
     lock, parse_query, take_page, unhex_token,
 };
 pub use crate::http::{Fault, RecordedRequest};
+use vica_core::demo::DemoAccount;
 
 /// The access token requests must carry unless [`FakeGraph::set_access_token`] says otherwise.
 pub const DEFAULT_ACCESS_TOKEN: &str = "fake-graph-token";
@@ -61,8 +93,15 @@ pub const DEFAULT_PAGE_SIZE: usize = 100;
 pub const DEFAULT_USER_NAME: &str = "Alex Doe";
 pub const DEFAULT_USER_ADDRESS: &str = "alex@contoso.example";
 
+/// The scopes a token holds until [`FakeGraph::set_granted_scopes`] says otherwise.
+pub const DEFAULT_GRANTED_SCOPES: [&str; 3] =
+    ["Calendars.Read", "Calendars.Read.Shared", "User.Read"];
+
 const CALENDARS_TOP_DEFAULT: usize = 10;
 const CALENDARS_TOP_MAX: usize = 1000;
+/// A windowed `calendarView` listing's page without `$top` or `odata.maxpagesize`, and its largest.
+const VIEW_TOP_DEFAULT: usize = 10;
+const VIEW_TOP_MAX: usize = 1000;
 
 /// A calendar of the signed-in user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +156,8 @@ struct Shared {
     page_size: AtomicUsize,
     sparse: AtomicBool,
     resync_status: AtomicU16,
+    clock: Mutex<SharedClock>,
+    scopes: Mutex<BTreeSet<String>>,
     /// `http://127.0.0.1:PORT/v1.0`, known once the server is bound.
     base: OnceLock<String>,
     harness: Arc<Harness>,
@@ -135,19 +176,20 @@ impl FakeGraph {
             page_size: AtomicUsize::new(DEFAULT_PAGE_SIZE),
             sparse: AtomicBool::new(false),
             resync_status: AtomicU16::new(410),
+            clock: Mutex::new(vica_core::clock::system()),
+            scopes: Mutex::new(
+                DEFAULT_GRANTED_SCOPES
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+            ),
             base: OnceLock::new(),
             harness: Arc::new(Harness::default()),
         });
-        let router = Router::new()
-            .route("/v1.0/me", get(me))
-            .route("/v1.0/me/calendars", get(calendars))
-            .route(
-                "/v1.0/me/calendars/{calendar_id}/calendarView/delta",
-                get(calendar_view_delta),
-            )
-            .route("/v1.0/me/events/{event_id}", get(event_get))
-            .fallback(unknown_route)
-            .with_state(shared.clone());
+        // Graph matches fixed path segments in any case and calls functions
+        // with or without `()`, which a router's literal routes cannot say:
+        // one handler reads every path.
+        let router = Router::new().fallback(dispatch).with_state(shared.clone());
         let render: ErrorRenderer = render_injected;
         let router = crate::http::with_harness(router, shared.harness.clone(), render);
         let server = ServerHandle::start(router).await?;
@@ -199,6 +241,35 @@ impl FakeGraph {
         self.shared.resync_status.store(status, Ordering::Relaxed);
     }
 
+    /// The clock the fake reads for "now" (`createdDateTime`,
+    /// `lastModifiedDateTime`); the system's until a test sets one.
+    pub fn set_clock(&self, clock: SharedClock) {
+        *lock(&self.shared.clock) = clock;
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        lock(&self.shared.clock).now()
+    }
+
+    /// The scopes the access token holds ([`DEFAULT_GRANTED_SCOPES`] until
+    /// set). Events of a calendar shared with the user need
+    /// `Calendars.Read.Shared` (or `Calendars.ReadWrite.Shared`); the user's
+    /// own calendars need any `Calendars.Read*` or `Calendars.ReadWrite*`;
+    /// `GET /me` needs `User.Read`. What is missing answers `403 ErrorAccessDenied`.
+    pub fn set_granted_scopes(&self, scopes: &[&str]) {
+        *lock(&self.shared.scopes) = scopes.iter().map(|s| (*s).to_owned()).collect();
+    }
+
+    /// When on, `/me/calendars/{id}/calendarView/delta` answers `400
+    /// BadRequest` (change tracking not supported) for this calendar, on the
+    /// first request of a round and on its links alike, as v1.0 may for a
+    /// calendar other than the default. `/me/calendarView/delta` is not affected.
+    pub fn refuse_calendar_delta(&self, calendar_id: &str, refused: bool) {
+        lock(&self.shared.world)
+            .calendar_mut(calendar_id)
+            .delta_refused = refused;
+    }
+
     /// Adds a calendar, or replaces the entry with the same id (bringing a removed calendar back).
     pub fn add_calendar(&self, c: CalendarEntry) {
         let mut world = lock(&self.shared.world);
@@ -223,11 +294,13 @@ impl FakeGraph {
     /// `webLink` and `iCalUId`. A calendar not added yet is created.
     pub fn put_event(&self, calendar_id: &str, event: Value) -> Value {
         let user = lock(&self.shared.user).clone();
-        lock(&self.shared.world).put_event(calendar_id, event, &user)
+        let now = self.now();
+        lock(&self.shared.world).put_event(calendar_id, event, &user, now)
     }
 
     /// Cancels a meeting as its organizer would: the event stays, with `isCancelled: true`.
     pub fn cancel_event(&self, calendar_id: &str, event_id: &str) {
+        let now = self.now();
         let mut world = lock(&self.shared.world);
         let seq = world.bump();
         if let Some(e) = world
@@ -239,7 +312,7 @@ impl FakeGraph {
             e.seq = seq;
             e.body["isCancelled"] = json!(true);
             e.body["@odata.etag"] = json!(etag(seq));
-            e.body["lastModifiedDateTime"] = json!(graph_instant(Utc::now()));
+            e.body["lastModifiedDateTime"] = json!(graph_instant(now));
         }
     }
 
@@ -264,8 +337,21 @@ impl FakeGraph {
         }
     }
 
-    /// Stores a series master (served by `GET /me/events/{id}`, never listed in a calendar view).
+    /// Stores a series master of the user's own calendars: served by `GET
+    /// /me/events/{id}` and by the events path of every calendar the user owns,
+    /// never listed in a calendar view.
     pub fn put_series_master(&self, master: Value) -> Value {
+        self.store_master(None, master)
+    }
+
+    /// Stores a series master of one calendar: served by `GET
+    /// /me/calendars/{calendar_id}/events/{id}`, and by `GET /me/events/{id}`
+    /// only when the user owns the calendar.
+    pub fn put_series_master_in(&self, calendar_id: &str, master: Value) -> Value {
+        self.store_master(Some(calendar_id.to_owned()), master)
+    }
+
+    fn store_master(&self, calendar: Option<String>, master: Value) -> Value {
         let mut m = match master {
             Value::Object(m) => m,
             _ => Map::new(),
@@ -281,7 +367,13 @@ impl FakeGraph {
         m.insert("id".into(), json!(id));
         m.insert("@odata.etag".into(), json!(etag(seq)));
         let body = Value::Object(m);
-        world.masters.insert(id, body.clone());
+        world.masters.insert(
+            id,
+            Master {
+                calendar,
+                body: body.clone(),
+            },
+        );
         body
     }
 
@@ -529,13 +621,22 @@ struct World {
     seq: u64,
     epoch: u64,
     calendars: BTreeMap<String, Calendar>,
-    masters: BTreeMap<String, Value>,
+    masters: BTreeMap<String, Master>,
+}
+
+#[derive(Debug)]
+struct Master {
+    /// `None`: a master of the user's own calendars, whichever.
+    calendar: Option<String>,
+    body: Value,
 }
 
 #[derive(Debug)]
 struct Calendar {
     entry: CalendarEntry,
     removed: bool,
+    /// Its per-calendar delta answers 400 (see [`FakeGraph::refuse_calendar_delta`]).
+    delta_refused: bool,
     events: BTreeMap<String, StoredEvent>,
 }
 
@@ -558,11 +659,18 @@ impl World {
             .or_insert_with(|| Calendar {
                 entry: CalendarEntry::new(id, id),
                 removed: false,
+                delta_refused: false,
                 events: BTreeMap::new(),
             })
     }
 
-    fn put_event(&mut self, calendar_id: &str, event: Value, user: &(String, String)) -> Value {
+    fn put_event(
+        &mut self,
+        calendar_id: &str,
+        event: Value,
+        user: &(String, String),
+        now: DateTime<Utc>,
+    ) -> Value {
         let seq = self.bump();
         let cal = self.calendar_mut(calendar_id);
         let mut m = match event {
@@ -573,7 +681,7 @@ impl World {
             Some(id) if !id.is_empty() => id.to_owned(),
             _ => format!("AAMkAGI2fake{seq:06}"),
         };
-        let now = graph_instant(Utc::now());
+        let now = graph_instant(now);
         let previous = cal.events.get(&id).filter(|e| !e.deleted).map(|e| &e.body);
         let created = previous
             .and_then(|b| b.get("createdDateTime").cloned())
@@ -846,6 +954,14 @@ impl ApiError {
         )
     }
 
+    fn access_denied() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "ErrorAccessDenied",
+            "Access is denied. Check credentials and try again.",
+        )
+    }
+
     fn bad_request(code: &str, message: &str) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, code, message)
     }
@@ -905,11 +1021,7 @@ fn render_injected(e: InjectedError<'_>) -> Response {
         ),
         InjectedError::Status { code } => match code.as_u16() {
             401 => ApiError::unauthorized(),
-            403 => ApiError::new(
-                code,
-                "ErrorAccessDenied",
-                "Access is denied. Check credentials and try again.",
-            ),
+            403 => ApiError::access_denied(),
             404 => ApiError::not_found(),
             410 => ApiError::sync_state_not_found(410),
             429 => ApiError::new(
@@ -950,6 +1062,32 @@ impl Shared {
     fn base(&self) -> String {
         self.base.get().cloned().unwrap_or_default()
     }
+
+    fn has_scope(&self, any_of: &[&str]) -> bool {
+        let granted = lock(&self.scopes);
+        any_of
+            .iter()
+            .any(|s| granted.iter().any(|g| g.eq_ignore_ascii_case(s)))
+    }
+
+    /// Whether the token may read the events of a calendar with this entry.
+    fn may_read(&self, entry: &CalendarEntry) -> Result<(), ApiError> {
+        let needed: &[&str] = if entry.owner.is_some() {
+            &["Calendars.Read.Shared", "Calendars.ReadWrite.Shared"]
+        } else {
+            &[
+                "Calendars.Read",
+                "Calendars.ReadWrite",
+                "Calendars.Read.Shared",
+                "Calendars.ReadWrite.Shared",
+            ]
+        };
+        if self.has_scope(needed) {
+            Ok(())
+        } else {
+            Err(ApiError::access_denied())
+        }
+    }
 }
 
 fn respond(result: ApiResult) -> Response {
@@ -959,29 +1097,162 @@ fn respond(result: ApiResult) -> Response {
     }
 }
 
-async fn unknown_route(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-) -> Response {
-    respond(s.authorize(&headers).and_then(|()| {
-        Err(ApiError::bad_request(
-            "BadRequest",
-            &format!("Resource not found for the segment '{}'.", uri.path()),
-        ))
-    }))
+/// The calendar a calendar-view path is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    /// `/me/calendarView…`: the user's default calendar.
+    Default,
+    /// `/me/calendars/{id}/calendarView…`.
+    Calendar(String),
 }
 
-async fn me(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    respond(s.authorize(&headers).map(|()| {
-        let (name, address) = lock(&s.user).clone();
-        json!({
-            "@odata.context": format!("{}/$metadata#users/$entity", s.base()),
-            "id": "87d349ed-44d7-43e1-9a83-5f2406dee5bd",
-            "displayName": name,
-            "mail": address,
-            "userPrincipalName": address,
-        })
+/// What a request path names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Resource {
+    Me,
+    Calendars,
+    Delta(Target),
+    View(Target),
+    /// `/me/events/{id}` (no calendar) or `/me/calendars/{cal}/events/{id}`.
+    Event {
+        calendar: Option<String>,
+        id: String,
+    },
+}
+
+/// Reads a path below `/v1.0/`: fixed segments in any case, a delta function
+/// with or without `()` and its namespace, ids percent-decoded.
+fn resource(path: &str) -> Option<Resource> {
+    let segments: Vec<String> = path
+        .strip_prefix("/v1.0/")?
+        .split('/')
+        .map(percent_decode)
+        .collect::<Option<_>>()?;
+    let lower: Vec<String> = segments.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let lower: Vec<&str> = lower.iter().map(String::as_str).collect();
+    let delta = |s: &str| {
+        matches!(
+            s,
+            "delta" | "delta()" | "microsoft.graph.delta" | "microsoft.graph.delta()"
+        )
+    };
+    let id = |i: usize| segments.get(i).cloned().unwrap_or_default();
+    Some(match lower.as_slice() {
+        ["me"] => Resource::Me,
+        ["me", "calendars"] => Resource::Calendars,
+        ["me", "calendarview"] | ["me", "calendar", "calendarview"] => {
+            Resource::View(Target::Default)
+        }
+        ["me", "calendarview", f] | ["me", "calendar", "calendarview", f] if delta(f) => {
+            Resource::Delta(Target::Default)
+        }
+        ["me", "calendars", _, "calendarview"] => Resource::View(Target::Calendar(id(2))),
+        ["me", "calendars", _, "calendarview", f] if delta(f) => {
+            Resource::Delta(Target::Calendar(id(2)))
+        }
+        ["me", "events", _] => Resource::Event {
+            calendar: None,
+            id: id(2),
+        },
+        ["me", "calendars", _, "events", _] => Resource::Event {
+            calendar: Some(id(2)),
+            id: id(4),
+        },
+        _ => return None,
+    })
+}
+
+/// Decodes `%XX` escapes of a path segment; `None` for a broken escape or bytes that are not UTF-8.
+fn percent_decode(segment: &str) -> Option<String> {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = segment.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+async fn dispatch(
+    State(s): State<Arc<Shared>>,
+    method: Method,
+    headers: HeaderMap,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> Response {
+    if let Err(e) = s.authorize(&headers) {
+        return e.into_response();
+    }
+    let Some(resource) = resource(uri.path()) else {
+        return ApiError::bad_request(
+            "BadRequest",
+            &format!("Resource not found for the segment '{}'.", uri.path()),
+        )
+        .into_response();
+    };
+    if method != Method::GET {
+        return ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BadRequest",
+            "The HTTP method is not allowed for this resource.",
+        )
+        .into_response();
+    }
+    let params = q.as_deref().map(parse_query).unwrap_or_default();
+    let prefer = Prefer::parse(&headers);
+    match resource {
+        Resource::Me => respond(me(&s)),
+        Resource::Calendars => respond(calendars(&s, &params)),
+        Resource::Delta(target) => {
+            let mut response = respond(delta(&s, &target, &params, &prefer));
+            if response.status() == StatusCode::OK {
+                let size = prefer
+                    .max_page_size
+                    .unwrap_or_else(|| s.page_size.load(Ordering::Relaxed));
+                let applied = format!(
+                    "odata.maxpagesize={size}, outlook.timezone=\"{}\"",
+                    prefer.zone().name()
+                );
+                if let Ok(v) = HeaderValue::from_str(&applied) {
+                    response.headers_mut().insert("preference-applied", v);
+                }
+            }
+            response
+        }
+        Resource::View(target) => {
+            let mut response = respond(calendar_view(&s, &target, &params, &prefer));
+            if response.status() == StatusCode::OK && prefer.time_zone.is_some() {
+                let applied = format!("outlook.timezone=\"{}\"", prefer.zone().name());
+                if let Ok(v) = HeaderValue::from_str(&applied) {
+                    response.headers_mut().insert("preference-applied", v);
+                }
+            }
+            response
+        }
+        Resource::Event { calendar, id } => {
+            respond(event_get(&s, calendar.as_deref(), &id, &prefer))
+        }
+    }
+}
+
+fn me(s: &Shared) -> ApiResult {
+    if !s.has_scope(&["User.Read", "User.ReadBasic.All", "User.Read.All"]) {
+        return Err(ApiError::access_denied());
+    }
+    let (name, address) = lock(&s.user).clone();
+    Ok(json!({
+        "@odata.context": format!("{}/$metadata#users/$entity", s.base()),
+        "id": "87d349ed-44d7-43e1-9a83-5f2406dee5bd",
+        "displayName": name,
+        "mail": address,
+        "userPrincipalName": address,
     }))
 }
 
@@ -1005,71 +1276,115 @@ fn calendar_json(c: &CalendarEntry, user: &(String, String)) -> Value {
     })
 }
 
-async fn calendars(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    let params = q.as_deref().map(parse_query).unwrap_or_default();
-    let get = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    respond(s.authorize(&headers).and_then(|()| {
-        let number = |name: &str, default: usize| match get(name) {
-            None => Ok(default),
-            Some(v) => v.parse::<usize>().map_err(|_| {
-                ApiError::bad_request("BadRequest", &format!("Invalid value for '{name}'."))
-            }),
-        };
-        let top = number("$top", CALENDARS_TOP_DEFAULT)?.clamp(1, CALENDARS_TOP_MAX);
-        let skip = number("$skip", 0)?;
-        let user = lock(&s.user).clone();
-        let world = lock(&s.world);
-        let all: Vec<Value> = world
-            .calendars
-            .values()
-            .filter(|c| !c.removed)
-            .map(|c| calendar_json(&c.entry, &user))
-            .collect();
-        let page: Vec<Value> = all.iter().skip(skip).take(top).cloned().collect();
-        let mut body = json!({
-            "@odata.context": format!("{}/$metadata#users('me')/calendars", s.base()),
-            "value": page,
-        });
-        if skip + top < all.len() {
-            body["@odata.nextLink"] = json!(format!(
-                "{}/me/calendars?$top={top}&$skip={}",
-                s.base(),
-                skip + top
-            ));
-        }
-        Ok(body)
-    }))
+/// A query parameter by name, without regard to case (as Graph reads them).
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
-async fn event_get(
-    State(s): State<Arc<Shared>>,
-    Path(event_id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let prefer = Prefer::parse(&headers);
-    respond(s.authorize(&headers).and_then(|()| {
-        let world = lock(&s.world);
-        let found = world.masters.get(&event_id).cloned().or_else(|| {
-            world
+fn number(params: &[(String, String)], name: &str, default: usize) -> Result<usize, ApiError> {
+    match param(params, name) {
+        None => Ok(default),
+        Some(v) => v.parse::<usize>().map_err(|_| {
+            ApiError::bad_request("BadRequest", &format!("Invalid value for '{name}'."))
+        }),
+    }
+}
+
+fn calendars(s: &Shared, params: &[(String, String)]) -> ApiResult {
+    s.may_read(&CalendarEntry::new("", ""))?;
+    let top = number(params, "$top", CALENDARS_TOP_DEFAULT)?.clamp(1, CALENDARS_TOP_MAX);
+    let skip = number(params, "$skip", 0)?;
+    let user = lock(&s.user).clone();
+    let world = lock(&s.world);
+    let all: Vec<Value> = world
+        .calendars
+        .values()
+        .filter(|c| !c.removed)
+        .map(|c| calendar_json(&c.entry, &user))
+        .collect();
+    let page: Vec<Value> = all.iter().skip(skip).take(top).cloned().collect();
+    let mut body = json!({
+        "@odata.context": format!("{}/$metadata#users('me')/calendars", s.base()),
+        "value": page,
+    });
+    if skip + top < all.len() {
+        body["@odata.nextLink"] = json!(format!(
+            "{}/me/calendars?$top={top}&$skip={}",
+            s.base(),
+            skip + top
+        ));
+    }
+    Ok(body)
+}
+
+impl World {
+    /// The calendar a path names: its id and the calendar, if it is there.
+    fn target(&self, target: &Target) -> Result<(String, &Calendar), ApiError> {
+        let found = match target {
+            Target::Default => self
                 .calendars
-                .values()
-                .filter(|c| !c.removed)
-                .find_map(|c| c.events.get(&event_id).filter(|e| !e.deleted))
-                .map(|e| e.body.clone())
-        });
+                .iter()
+                .find(|(_, c)| c.entry.is_default && !c.removed),
+            Target::Calendar(id) => self.calendars.get_key_value(id).filter(|(_, c)| !c.removed),
+        };
         found
-            .map(|b| render_times(&b, &prefer.zone()))
+            .map(|(id, c)| (id.clone(), c))
             .ok_or_else(ApiError::not_found)
-    }))
+    }
+}
+
+/// `GET /me/events/{id}` (the user's own calendars only) or `GET
+/// /me/calendars/{cal}/events/{id}`: an event or a series master.
+fn event_get(s: &Shared, calendar: Option<&str>, event_id: &str, prefer: &Prefer) -> ApiResult {
+    let world = lock(&s.world);
+    let found = match calendar {
+        None => {
+            s.may_read(&CalendarEntry::new("", ""))?;
+            let own = |id: &str| {
+                world
+                    .calendars
+                    .get(id)
+                    .is_some_and(|c| !c.removed && c.entry.owner.is_none())
+            };
+            world
+                .masters
+                .get(event_id)
+                .filter(|m| m.calendar.as_deref().is_none_or(own))
+                .map(|m| m.body.clone())
+                .or_else(|| {
+                    world
+                        .calendars
+                        .iter()
+                        .filter(|(id, _)| own(id))
+                        .find_map(|(_, c)| c.events.get(event_id).filter(|e| !e.deleted))
+                        .map(|e| e.body.clone())
+                })
+        }
+        Some(calendar_id) => {
+            let (id, cal) = world.target(&Target::Calendar(calendar_id.to_owned()))?;
+            s.may_read(&cal.entry)?;
+            world
+                .masters
+                .get(event_id)
+                .filter(|m| match &m.calendar {
+                    Some(c) => *c == id,
+                    None => cal.entry.owner.is_none(),
+                })
+                .map(|m| m.body.clone())
+                .or_else(|| {
+                    cal.events
+                        .get(event_id)
+                        .filter(|e| !e.deleted)
+                        .map(|e| e.body.clone())
+                })
+        }
+    };
+    found
+        .map(|b| render_times(&b, &prefer.zone()))
+        .ok_or_else(ApiError::not_found)
 }
 
 /// A window bound: ISO 8601 with or without an offset (without, UTC).
@@ -1084,57 +1399,115 @@ fn parse_bound(v: &str) -> Option<DateTime<Utc>> {
         })
 }
 
-async fn calendar_view_delta(
-    State(s): State<Arc<Shared>>,
-    Path(calendar_id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    let prefer = Prefer::parse(&headers);
-    let params = q.as_deref().map(parse_query).unwrap_or_default();
-    let result = s
-        .authorize(&headers)
-        .and_then(|()| delta(&s, &calendar_id, &params, &prefer));
-    let mut response = respond(result);
-    if response.status() == StatusCode::OK {
-        let size = prefer
-            .max_page_size
-            .unwrap_or_else(|| s.page_size.load(Ordering::Relaxed));
-        let applied = format!(
-            "odata.maxpagesize={size}, outlook.timezone=\"{}\"",
-            prefer.zone().name()
-        );
-        if let Ok(v) = HeaderValue::from_str(&applied) {
-            response.headers_mut().insert("preference-applied", v);
-        }
+/// The `startDateTime`/`endDateTime` window a first request must name.
+fn window_of(params: &[(String, String)]) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
+    let (Some(start), Some(end)) = (param(params, "startDateTime"), param(params, "endDateTime"))
+    else {
+        return Err(ApiError::bad_request(
+            "ErrorInvalidParameter",
+            "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.",
+        ));
+    };
+    let (Some(start), Some(end)) = (parse_bound(start), parse_bound(end)) else {
+        return Err(ApiError::bad_request(
+            "ErrorInvalidParameter",
+            "The value of startDateTime or endDateTime is not a valid date and time.",
+        ));
+    };
+    if end <= start {
+        return Err(ApiError::bad_request(
+            "ErrorInvalidParameter",
+            "The end of the time window must be after its start.",
+        ));
     }
-    response
+    Ok((start, end))
 }
 
-fn delta(s: &Shared, calendar_id: &str, params: &[(String, String)], prefer: &Prefer) -> ApiResult {
-    // Graph treats query parameter names case-insensitively.
-    let get = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    };
+/// The path of a target's calendar view (`…/calendarview`, as Graph's links spell it).
+fn view_path(base: &str, target: &Target) -> String {
+    match target {
+        Target::Default => format!("{base}/me/calendarview"),
+        Target::Calendar(id) => format!("{base}/me/calendars/{}/calendarview", encode_segment(id)),
+    }
+}
+
+/// `GET …/calendarView?startDateTime=&endDateTime=`: the instances
+/// overlapping the window, by start, paged with `$top` and `$skip`.
+fn calendar_view(
+    s: &Shared,
+    target: &Target,
+    params: &[(String, String)],
+    prefer: &Prefer,
+) -> ApiResult {
     let world = lock(&s.world);
-    let cal = world
-        .calendars
-        .get(calendar_id)
-        .filter(|c| !c.removed)
-        .ok_or_else(ApiError::not_found)?;
+    let (_, cal) = world.target(target)?;
+    s.may_read(&cal.entry)?;
+    let (start, end) = window_of(params)?;
+    let top = number(
+        params,
+        "$top",
+        prefer.max_page_size.unwrap_or(VIEW_TOP_DEFAULT),
+    )?
+    .clamp(1, VIEW_TOP_MAX);
+    let skip = number(params, "$skip", 0)?;
+    let mut listed: Vec<(DateTime<Utc>, &String, &StoredEvent)> = cal
+        .events
+        .iter()
+        .filter(|(_, e)| !e.deleted)
+        .filter_map(|(id, e)| {
+            let (s, en) = bounds(&e.body)?;
+            (en > start && s < end).then_some((s, id, e))
+        })
+        .collect();
+    listed.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let zone = prefer.zone();
+    let page: Vec<Value> = listed
+        .iter()
+        .skip(skip)
+        .take(top)
+        .map(|(_, _, e)| render_times(&e.body, &zone))
+        .collect();
+    let mut body = json!({
+        "@odata.context": format!("{}/$metadata#Collection(event)", s.base()),
+        "value": page,
+    });
+    if skip + top < listed.len() {
+        let value = |name: &str| -> String {
+            form_urlencoded::byte_serialize(param(params, name).unwrap_or_default().as_bytes())
+                .collect()
+        };
+        body["@odata.nextLink"] = json!(format!(
+            "{}?startDateTime={}&endDateTime={}&$top={top}&$skip={}",
+            view_path(&s.base(), target),
+            value("startDateTime"),
+            value("endDateTime"),
+            skip + top
+        ));
+    }
+    Ok(body)
+}
+
+fn delta(s: &Shared, target: &Target, params: &[(String, String)], prefer: &Prefer) -> ApiResult {
+    let world = lock(&s.world);
+    let (calendar_id, cal) = world.target(target)?;
+    s.may_read(&cal.entry)?;
+    if cal.delta_refused && *target != Target::Default {
+        return Err(ApiError::bad_request(
+            "BadRequest",
+            "Unsupported request: Change tracking is not supported against 'microsoft.graph.event'.",
+        ));
+    }
+    let path = format!("{}/delta", view_path(&s.base(), target));
     let resync = |t: &RoundToken| {
         let mut e = ApiError::sync_state_not_found(s.resync_status.load(Ordering::Relaxed));
         if e.status == StatusCode::GONE
             && let Some((start, end)) = t.window()
         {
-            e.location = Some(initial_link(&s.base(), calendar_id, start, end));
+            e.location = Some(initial_link(&path, start, end));
         }
         e
     };
-    let token = if let Some(skip) = get("$skiptoken") {
+    let token = if let Some(skip) = param(params, "$skiptoken") {
         let t = RoundToken::decode(skip, "skip")
             .filter(|t| t.calendar == calendar_id)
             .ok_or_else(|| ApiError::bad_request("BadRequest", "The $skiptoken is not valid."))?;
@@ -1142,7 +1515,7 @@ fn delta(s: &Shared, calendar_id: &str, params: &[(String, String)], prefer: &Pr
             return Err(resync(&t));
         }
         t
-    } else if let Some(delta) = get("$deltatoken") {
+    } else if let Some(delta) = param(params, "$deltatoken") {
         let t = RoundToken::decode(delta, "delta")
             .filter(|t| t.calendar == calendar_id)
             .ok_or_else(|| ApiError::bad_request("BadRequest", "The $deltatoken is not valid."))?;
@@ -1156,27 +1529,10 @@ fn delta(s: &Shared, calendar_id: &str, params: &[(String, String)], prefer: &Pr
             ..t
         }
     } else {
-        let (Some(start), Some(end)) = (get("startDateTime"), get("endDateTime")) else {
-            return Err(ApiError::bad_request(
-                "ErrorInvalidParameter",
-                "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.",
-            ));
-        };
-        let (Some(start), Some(end)) = (parse_bound(start), parse_bound(end)) else {
-            return Err(ApiError::bad_request(
-                "ErrorInvalidParameter",
-                "The value of startDateTime or endDateTime is not a valid date and time.",
-            ));
-        };
-        if end <= start {
-            return Err(ApiError::bad_request(
-                "ErrorInvalidParameter",
-                "The end of the time window must be after its start.",
-            ));
-        }
+        let (start, end) = window_of(params)?;
         RoundToken {
             epoch: world.epoch,
-            calendar: calendar_id.to_owned(),
+            calendar: calendar_id.clone(),
             start: start.timestamp(),
             end: end.timestamp(),
             snapshot: world.seq,
@@ -1232,11 +1588,6 @@ fn delta(s: &Shared, calendar_id: &str, params: &[(String, String)], prefer: &Pr
         "@odata.context": format!("{}/$metadata#Collection(event)", s.base()),
         "value": page,
     });
-    let base = s.base();
-    let path = format!(
-        "{base}/me/calendars/{}/calendarView/delta",
-        encode_segment(calendar_id)
-    );
     match next {
         Some(after) => {
             let t = RoundToken {
@@ -1281,10 +1632,9 @@ fn wire_event(body: &Value, zone: &ZoneChoice, sparse: bool) -> Value {
     rendered
 }
 
-fn initial_link(base: &str, calendar_id: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> String {
+fn initial_link(delta_path: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> String {
     format!(
-        "{base}/me/calendars/{}/calendarView/delta?startDateTime={}&endDateTime={}",
-        encode_segment(calendar_id),
+        "{delta_path}?startDateTime={}&endDateTime={}",
         start.to_rfc3339_opts(SecondsFormat::Secs, true),
         end.to_rfc3339_opts(SecondsFormat::Secs, true)
     )
@@ -1339,6 +1689,41 @@ mod tests {
             RoundToken::decode(&plain.encode("delta"), "delta"),
             Some(plain)
         );
+    }
+
+    #[test]
+    fn paths_are_read_as_graph_reads_them() {
+        let cal = |id: &str| Target::Calendar(id.to_owned());
+        assert_eq!(resource("/v1.0/me"), Some(Resource::Me));
+        assert_eq!(
+            resource("/v1.0/me/calendarView/delta()"),
+            Some(Resource::Delta(Target::Default))
+        );
+        assert_eq!(
+            resource("/v1.0/ME/CALENDARVIEW"),
+            Some(Resource::View(Target::Default))
+        );
+        assert_eq!(
+            resource("/v1.0/me/calendars/AAMk%2B%2Fx%3D/calendarview/microsoft.graph.delta"),
+            Some(Resource::Delta(cal("AAMk+/x=")))
+        );
+        assert_eq!(
+            resource("/v1.0/me/calendars/c1/events/e%7C1"),
+            Some(Resource::Event {
+                calendar: Some("c1".into()),
+                id: "e|1".into()
+            })
+        );
+        for bad in [
+            "/v1.0/me/calendarView/deltas",
+            "/v1.0/me/calendars/c1/calendarView/delta/x",
+            "/v1.0/me/calendars/%zz/calendarView",
+            "/v1.0/me/calendars/%FF/calendarView",
+            "/beta/me/calendarView/delta",
+            "/v1.0/me/",
+        ] {
+            assert_eq!(resource(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -105,6 +105,13 @@ pub trait FakeServer {
         self.harness().inject(fault);
     }
 
+    /// Queues a fault for the next request whose target (path and query)
+    /// contains `part` (a calendar's id, a parameter's name), whatever other
+    /// requests come first.
+    fn inject_on(&self, part: &str, fault: Fault) {
+        self.harness().inject_on(part, fault);
+    }
+
     /// Drops the faults not yet applied.
     fn clear_faults(&self) {
         self.harness().clear_faults();
@@ -129,7 +136,8 @@ pub trait FakeServer {
 /// Faults, latency and the request log of one fake server.
 #[derive(Debug, Default)]
 pub struct Harness {
-    faults: Mutex<VecDeque<Fault>>,
+    /// Each with the part of a request's target it waits for, if any.
+    faults: Mutex<VecDeque<(Option<String>, Fault)>>,
     latency: Mutex<Duration>,
     log: Mutex<Vec<RecordedRequest>>,
 }
@@ -137,7 +145,12 @@ pub struct Harness {
 impl Harness {
     /// Queues a fault for the next request that has none yet.
     pub fn inject(&self, fault: Fault) {
-        lock(&self.faults).push_back(fault);
+        lock(&self.faults).push_back((None, fault));
+    }
+
+    /// Queues a fault for the next request whose target contains `part`.
+    pub fn inject_on(&self, part: &str, fault: Fault) {
+        lock(&self.faults).push_back((Some(part.to_owned()), fault));
     }
 
     /// Faults injected but not yet applied.
@@ -168,8 +181,13 @@ impl Harness {
         lock(&self.log).clear();
     }
 
-    fn take_fault(&self) -> Option<Fault> {
-        lock(&self.faults).pop_front()
+    /// The first queued fault that applies to a request for `target`.
+    fn take_fault(&self, target: &str) -> Option<Fault> {
+        let mut faults = lock(&self.faults);
+        let at = faults
+            .iter()
+            .position(|(on, _)| on.as_deref().is_none_or(|on| target.contains(on)))?;
+        faults.remove(at).map(|(_, fault)| fault)
     }
 
     fn record(&self, r: RecordedRequest) {
@@ -210,7 +228,8 @@ async fn harness_middleware(State(h): State<HarnessLayer>, req: Request, next: N
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let fault = h.harness.take_fault();
+    let target = req.uri().to_string();
+    let fault = h.harness.take_fault(&target);
     let response = match &fault {
         None => next.run(req).await,
         Some(Fault::Status { code, retry_after }) => {
@@ -323,7 +342,13 @@ pub struct ServerHandle {
 impl ServerHandle {
     /// Binds a free loopback port and serves `router` on it. Needs a tokio runtime.
     pub async fn start(router: Router) -> io::Result<ServerHandle> {
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        Self::start_on(router, Ipv4Addr::LOCALHOST.into()).await
+    }
+
+    /// Binds a free port on `ip` (another loopback address, say `127.0.0.2`)
+    /// and serves `router` on it.
+    pub async fn start_on(router: Router, ip: std::net::IpAddr) -> io::Result<ServerHandle> {
+        let listener = tokio::net::TcpListener::bind((ip, 0)).await?;
         let addr = listener.local_addr()?;
         let (stop, mut stopped) = watch::channel(false);
         tokio::spawn(async move {

@@ -7,7 +7,8 @@
 //! whose `If-Modified-Since` is not older than `Last-Modified` (either
 //! validator can be switched off, as some hosts send only one).
 //! `GET /redirect/{hops}/{name}` redirects `hops` times (302) before
-//! reaching the feed; `GET /loop/{name}` redirects to itself for ever. A
+//! reaching the feed; `GET /loop/{name}` redirects to itself for ever;
+//! [`FakeIcs::set_redirect`] makes a feed redirect anywhere. A
 //! missing feed is a 404. Faults, latency and the request log come from
 //! [`crate::http`]; [`FakeIcs::set_feed`] changes what is served.
 
@@ -36,6 +37,8 @@ struct Feed {
 #[derive(Debug)]
 struct Shared {
     feeds: Mutex<HashMap<String, Feed>>,
+    /// Feeds that answer `302 Found` to this `Location` instead.
+    redirects: Mutex<HashMap<String, String>>,
     /// Send `ETag` / honour `If-None-Match`.
     etag: Mutex<bool>,
     /// Send `Last-Modified` / honour `If-Modified-Since`.
@@ -53,8 +56,15 @@ pub struct FakeIcs {
 impl FakeIcs {
     /// Binds `127.0.0.1:0` and serves in a tokio task of the current runtime.
     pub async fn start() -> std::io::Result<FakeIcs> {
+        Self::start_on(std::net::Ipv4Addr::LOCALHOST.into()).await
+    }
+
+    /// Binds a free port on `ip` (another loopback address, such as
+    /// `127.0.0.2`, stands in for a second host).
+    pub async fn start_on(ip: std::net::IpAddr) -> std::io::Result<FakeIcs> {
         let shared = Arc::new(Shared {
             feeds: Mutex::new(HashMap::new()),
+            redirects: Mutex::new(HashMap::new()),
             etag: Mutex::new(true),
             last_modified: Mutex::new(true),
             harness: Arc::new(Harness::default()),
@@ -66,11 +76,16 @@ impl FakeIcs {
             .with_state(shared.clone());
         let render: ErrorRenderer = render_injected;
         let router = crate::http::with_harness(router, shared.harness.clone(), render);
-        let server = ServerHandle::start(router).await?;
+        let server = ServerHandle::start_on(router, ip).await?;
         Ok(FakeIcs {
             shared,
             server: Arc::new(server),
         })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.server.addr()
     }
 
     /// `http://127.0.0.1:PORT/feeds/{name}`.
@@ -109,6 +124,11 @@ impl FakeIcs {
         );
     }
 
+    /// Makes feed `name` answer `302 Found` with `location` (any URL, relative or not).
+    pub fn set_redirect(&self, name: &str, location: &str) {
+        lock(&self.shared.redirects).insert(name.to_owned(), location.to_owned());
+    }
+
     /// Stops serving feed `name` (it answers 404).
     pub fn remove_feed(&self, name: &str) {
         lock(&self.shared.feeds).remove(name);
@@ -135,6 +155,9 @@ async fn feed(
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Response {
+    if let Some(to) = lock(&shared.redirects).get(&name).cloned() {
+        return (StatusCode::FOUND, [(header::LOCATION, to)]).into_response();
+    }
     let Some(feed) = lock(&shared.feeds).get(&name).cloned() else {
         return (StatusCode::NOT_FOUND, "no such calendar").into_response();
     };

@@ -1,10 +1,9 @@
 //! Local stand-ins for the providers Vica reads from.
 //!
-//! - [`demo`] generates a realistic, deterministic world (three calendars, two
-//!   task projects, twelve weeks of history) and installs it into a store
-//!   through the same page-and-cursor write path that sync uses.
 //! - [`google`] is a stateful fake of the Google Calendar API v3 on loopback:
-//!   calendar list, events with paging and sync tokens, Google's errors.
+//!   calendar list, events with paging and sync tokens, recurring series
+//!   stored as masters and exceptions and expanded into instances, a clock a
+//!   test sets, Google's errors.
 //! - [`graph`] is a stateful fake of Microsoft Graph v1.0's calendars: the
 //!   user, the calendar list, calendar view delta rounds with delta links,
 //!   `@removed` entries, `syncStateNotFound` and Graph's errors.
@@ -16,18 +15,18 @@
 //! - [`oauth`] is a fake OAuth 2.0 authorization server (authorize with
 //!   PKCE, token with rotation, revocation, userinfo) standing in for
 //!   Google's, Microsoft's and Todoist's.
-//! - [`hostile`] is a shared list of 50 hostile strings (markup, script,
-//!   links, markers, Unicode tricks, huge texts) for tests and benchmarks.
 //! - [`http`] holds what every fake server shares: its lifecycle, injected
 //!   faults, added latency and the request log, offered on every fake by the
 //!   [`FakeServer`] trait.
 //!
-//! Tests, benchmarks and the demo all share these fakes.
+//! Tests, benchmarks and the demo all share these fakes. Each of the three
+//! API fakes can load the demo world ([`vica_core::demo`]); `vica-demo` runs
+//! them for the product's demo mode. No product crate depends on this
+//! one except through `vica-demo` (`crates/demo/tests/dependency_graph.rs`
+//! checks it).
 
-pub mod demo;
 pub mod google;
 pub mod graph;
-pub mod hostile;
 pub mod http;
 pub mod ics;
 pub mod oauth;

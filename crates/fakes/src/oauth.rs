@@ -13,6 +13,25 @@
 //!   rotates the refresh token (the old one stops working) unless rotation is
 //!   turned off. Errors are RFC 6749 §5.2 JSON.
 //! - `POST /revoke` (RFC 7009) ends the grant a token belongs to.
+//! - Each client follows one provider's rules for refresh tokens
+//!   ([`GrantRules`]). Google's ([`GOOGLE_CLIENT_ID`]): a refresh token only
+//!   with `access_type=offline`, and then only when the consent screen was
+//!   shown, i.e. on the user's first grant to the client or when the request
+//!   had `prompt=consent`; a repeat sign-in without it gets tokens with no
+//!   `refresh_token` (pdobsan/oama#36, googleworkspace/apps-script-oauth2#210;
+//!   API-NOTES §5 R3, R4). Google also names `email` and `profile` by their
+//!   full URLs in the granted `scope` (`…/auth/userinfo.email`, as seen in
+//!   googleworkspace/cli#282). Microsoft's ([`PUBLIC_CLIENT_ID`]): a refresh
+//!   token only when `offline_access` was asked for (API-NOTES §2, M9).
+//! - Granular consent: [`FakeOAuth::withhold_scopes`] plays a user who leaves
+//!   boxes unticked on the consent screen; the token response's `scope` then
+//!   says what was granted (RFC 6749 §5.1; Google's granular permissions,
+//!   API-NOTES §5 R5), and [`FakeOAuth::link_google`] tells the fake Google,
+//!   which then answers calendar calls `403 insufficientPermissions`.
+//! - A client registered without a secret is public: PKCE alone
+//!   authenticates its code exchange, as Doist's own CLI signs in to Todoist
+//!   (`Doist/cli-core` src/auth/providers/pkce.ts: `client_id` and
+//!   `code_verifier`, no secret; API-NOTES §3, T5).
 //! - `GET /userinfo` (also `/me` and `/user`) names the user the way each
 //!   provider does: `email`, `userPrincipalName`, `full_name`.
 //!
@@ -44,11 +63,14 @@ use crate::http::{
 };
 pub use crate::http::{Fault, RecordedRequest};
 
-/// A confidential client registered on every fake (Google's "desktop app" and Todoist's kind).
+/// A confidential client registered on every fake (Todoist's kind), with
+/// [`GrantRules::Generic`]: a refresh token with every code.
 pub const CLIENT_ID: &str = "vica-test.apps.example.com";
-/// [`CLIENT_ID`]'s secret.
+/// The secret of [`CLIENT_ID`] and [`GOOGLE_CLIENT_ID`].
 pub const CLIENT_SECRET: &str = "fake-client-secret";
-/// A public client (Microsoft's kind): it must not send a secret.
+/// A confidential client that follows [`GrantRules::Google`] (a "desktop app").
+pub const GOOGLE_CLIENT_ID: &str = "vica-test-google.apps.googleusercontent.com";
+/// A public client (Microsoft's kind, [`GrantRules::Microsoft`]): it must not send a secret.
 pub const PUBLIC_CLIENT_ID: &str = "00000000-vica-public-client";
 /// `expires_in` of issued access tokens until [`FakeOAuth::set_expires_in`] says otherwise.
 pub const DEFAULT_EXPIRES_IN: u64 = 3600;
@@ -74,6 +96,20 @@ pub enum TokenFault {
     Redirect,
     /// `503 {"error": "temporarily_unavailable"}`.
     Unavailable,
+}
+
+/// When a client's code exchange comes with a refresh token: each provider's rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantRules {
+    /// Always (unless [`FakeOAuth::set_issue_refresh_tokens`] turned them off).
+    Generic,
+    /// Google's: only with `access_type=offline`, and then only when the
+    /// consent screen was shown: the user's first grant to this client (no
+    /// live refresh token of theirs), or `prompt=consent`. `email` and
+    /// `profile` come back as `…/auth/userinfo.email` and `…/auth/userinfo.profile`.
+    Google,
+    /// Microsoft's: only when the scope asked for holds `offline_access`.
+    Microsoft,
 }
 
 /// How a token request authenticated the client.
@@ -126,7 +162,8 @@ impl std::fmt::Debug for FakeOAuth {
     }
 }
 
-type Listener = Arc<dyn Fn(&str) + Send + Sync>;
+/// Hears of each access token issued, with the scope it was granted.
+type Listener = Arc<dyn Fn(&str, &str) + Send + Sync>;
 
 struct Shared {
     state: Mutex<AuthState>,
@@ -137,14 +174,22 @@ struct Shared {
 #[derive(Debug)]
 struct ClientReg {
     secret: Option<String>,
+    rules: GrantRules,
 }
 
 #[derive(Debug)]
 struct CodeGrant {
     client_id: String,
+    /// Who consented (the fake's user then).
+    user: String,
     redirect_uri: String,
     challenge: String,
+    /// What was granted: asked for, less what the user withheld.
     scope: String,
+    /// `access_type=offline` (Google).
+    offline: bool,
+    /// `prompt` held `consent` (Google).
+    prompt_consent: bool,
     issued: Instant,
     used: bool,
 }
@@ -153,6 +198,7 @@ struct CodeGrant {
 struct TokenGrant {
     grant: u64,
     client_id: String,
+    user: String,
     scope: String,
     expires: Option<Instant>,
     live: bool,
@@ -173,6 +219,8 @@ struct AuthState {
     issue_refresh: bool,
     expires_in: Option<u64>,
     token_faults: VecDeque<TokenFault>,
+    /// Scopes the user leaves unticked on the consent screen.
+    withheld: Vec<String>,
     email: String,
     name: String,
     token_log: Vec<TokenRequest>,
@@ -187,9 +235,23 @@ impl Default for AuthState {
             CLIENT_ID.to_owned(),
             ClientReg {
                 secret: Some(CLIENT_SECRET.to_owned()),
+                rules: GrantRules::Generic,
             },
         );
-        clients.insert(PUBLIC_CLIENT_ID.to_owned(), ClientReg { secret: None });
+        clients.insert(
+            GOOGLE_CLIENT_ID.to_owned(),
+            ClientReg {
+                secret: Some(CLIENT_SECRET.to_owned()),
+                rules: GrantRules::Google,
+            },
+        );
+        clients.insert(
+            PUBLIC_CLIENT_ID.to_owned(),
+            ClientReg {
+                secret: None,
+                rules: GrantRules::Microsoft,
+            },
+        );
         AuthState {
             clients,
             codes: HashMap::new(),
@@ -204,6 +266,7 @@ impl Default for AuthState {
             issue_refresh: true,
             expires_in: Some(DEFAULT_EXPIRES_IN),
             token_faults: VecDeque::new(),
+            withheld: Vec::new(),
             email: DEFAULT_EMAIL.to_owned(),
             name: "Alice Example".to_owned(),
             token_log: Vec::new(),
@@ -277,14 +340,29 @@ impl FakeOAuth {
         lock(&self.shared.state)
     }
 
-    /// Registers another client (`secret: None` for a public one).
+    /// Registers another client (`secret: None` for a public one, which
+    /// authenticates its code exchange with PKCE alone) with [`GrantRules::Generic`].
     pub fn register_client(&self, id: &str, secret: Option<&str>) {
+        self.register_client_with(id, secret, GrantRules::Generic);
+    }
+
+    /// Registers another client that follows `rules`.
+    pub fn register_client_with(&self, id: &str, secret: Option<&str>, rules: GrantRules) {
         self.state().clients.insert(
             id.to_owned(),
             ClientReg {
                 secret: secret.map(str::to_owned),
+                rules,
             },
         );
+    }
+
+    /// From now on the user leaves these scopes unticked on the consent
+    /// screen (Google's granular consent): codes grant what was asked for
+    /// less these, and the token response's `scope` says so. An empty list
+    /// ticks every box again.
+    pub fn withhold_scopes(&self, scopes: &[&str]) {
+        self.state().withheld = scopes.iter().map(|s| (*s).to_owned()).collect();
     }
 
     /// The next `/authorize` redirects back with `error=access_denied`.
@@ -336,11 +414,13 @@ impl FakeOAuth {
         let mut s = self.state();
         let grant = s.next_grant;
         s.next_grant += 1;
+        let user = s.email.clone();
         s.access.insert(
             token.clone(),
             TokenGrant {
                 grant,
                 client_id: String::new(),
+                user,
                 scope: String::new(),
                 expires: None,
                 live: true,
@@ -411,13 +491,24 @@ impl FakeOAuth {
 
     /// Calls `f` with every access token issued from now on.
     pub fn on_access_token(&self, f: impl Fn(&str) + Send + Sync + 'static) {
+        self.on_grant(move |token, _| f(token));
+    }
+
+    /// Calls `f` with every access token issued from now on and the scope
+    /// granted to it (space-separated, as the token response says).
+    pub fn on_grant(&self, f: impl Fn(&str, &str) + Send + Sync + 'static) {
         lock(&self.shared.on_access_token).push(Arc::new(f));
     }
 
-    /// Makes `google` accept each access token this server issues (the newest only).
+    /// Makes `google` accept each access token this server issues (the
+    /// newest only), with the scopes it was granted: a token without a
+    /// calendar scope gets `403 insufficientPermissions` there.
     pub fn link_google(&self, google: &FakeGoogle) {
         let google = google.clone();
-        self.on_access_token(move |t| google.set_access_token(t));
+        self.on_grant(move |token, scope| {
+            google.set_granted_scopes(Some(scope));
+            google.set_access_token(token);
+        });
     }
 
     pub fn shutdown(&self) {
@@ -425,10 +516,10 @@ impl FakeOAuth {
     }
 }
 
-fn announce(shared: &Shared, token: &str) {
+fn announce(shared: &Shared, token: &str, scope: &str) {
     let listeners: Vec<Listener> = lock(&shared.on_access_token).clone();
     for f in listeners {
-        f(token);
+        f(token, scope);
     }
 }
 
@@ -521,22 +612,50 @@ async fn authorize(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery)
     if std::mem::take(&mut s.deny_next) {
         return fail("access_denied", "The user denied access");
     }
+    let rules = s.clients.get(client_id).map(|c| c.rules);
+    let scope = granted_scope(
+        get("scope").unwrap_or_default(),
+        &s.withheld,
+        rules == Some(GrantRules::Google),
+    );
     let code = random("code_");
     s.issued_codes.push(code.clone());
-    s.codes.insert(
-        code.clone(),
-        CodeGrant {
-            client_id: client_id.to_owned(),
-            redirect_uri: redirect_uri.to_owned(),
-            challenge: challenge.to_owned(),
-            scope: get("scope").unwrap_or_default().to_owned(),
-            issued: Instant::now(),
-            used: false,
-        },
-    );
+    let grant = CodeGrant {
+        client_id: client_id.to_owned(),
+        user: s.email.clone(),
+        redirect_uri: redirect_uri.to_owned(),
+        challenge: challenge.to_owned(),
+        scope,
+        offline: get("access_type") == Some("offline"),
+        prompt_consent: get("prompt").is_some_and(|p| p.split(' ').any(|v| v == "consent")),
+        issued: Instant::now(),
+        used: false,
+    };
+    s.codes.insert(code.clone(), grant);
     let p = with_state(vec![("code", code)]);
     let borrowed: Vec<(&str, &str)> = p.iter().map(|(k, v)| (*k, v.as_str())).collect();
     redirect_to(redirect_uri, &borrowed)
+}
+
+/// What a consent grants: the scopes asked for less those the user left
+/// unticked, in the order asked, each once; Google names `email` and
+/// `profile` by their full URLs.
+fn granted_scope(asked: &str, withheld: &[String], google: bool) -> String {
+    let mut granted: Vec<&str> = Vec::new();
+    for scope in asked.split_whitespace() {
+        if withheld.iter().any(|w| w == scope) {
+            continue;
+        }
+        let scope = match scope {
+            "email" if google => "https://www.googleapis.com/auth/userinfo.email",
+            "profile" if google => "https://www.googleapis.com/auth/userinfo.profile",
+            other => other,
+        };
+        if !granted.contains(&scope) {
+            granted.push(scope);
+        }
+    }
+    granted.join(" ")
 }
 
 // ---------------------------------------------------------------------------
@@ -736,8 +855,8 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
         entry.error = error_code(&response);
     }
     lock(&shared.state).token_log.push(entry);
-    if let Some(token) = issued {
-        announce(&shared, &token);
+    if let Some((token, scope)) = issued {
+        announce(&shared, &token, &scope);
     }
     no_store(response)
 }
@@ -753,16 +872,15 @@ fn error_code(response: &Response) -> Option<String> {
 #[derive(Clone)]
 struct ErrorCode(String);
 
-fn refused(status: StatusCode, error: &str, description: &str) -> (Response, Option<String>) {
+/// An access token issued and the scope granted to it.
+type Issued = Option<(String, String)>;
+
+fn refused(status: StatusCode, error: &str, description: &str) -> (Response, Issued) {
     (oauth_error(status, error, description), None)
 }
 
 /// Handles a token request whose client credentials parsed; the response and the access token issued.
-fn grant(
-    s: &mut AuthState,
-    creds: &Credentials,
-    form: &[(String, String)],
-) -> (Response, Option<String>) {
+fn grant(s: &mut AuthState, creds: &Credentials, form: &[(String, String)]) -> (Response, Issued) {
     let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let client_id = match authenticate(s, creds) {
         Ok(id) => id,
@@ -816,10 +934,26 @@ fn grant(
                 );
             }
             g.used = true;
-            let scope = g.scope.clone();
+            let (scope, user) = (g.scope.clone(), g.user.clone());
+            let (offline, prompt_consent) = (g.offline, g.prompt_consent);
+            let rules = s.clients.get(&client_id).map(|c| c.rules);
+            let with_refresh = match rules {
+                Some(GrantRules::Google) => {
+                    // The consent screen shows on a first grant or when asked for.
+                    let first = !s
+                        .refresh
+                        .values()
+                        .any(|t| t.live && t.client_id == client_id && t.user == user);
+                    offline && (first || prompt_consent)
+                }
+                Some(GrantRules::Microsoft) => {
+                    scope.split_whitespace().any(|s| s == "offline_access")
+                }
+                Some(GrantRules::Generic) | None => true,
+            };
             let grant_id = s.next_grant;
             s.next_grant += 1;
-            issue(s, grant_id, &client_id, &scope, true)
+            issue(s, grant_id, &client_id, &user, &scope, with_refresh)
         }
         Some("refresh_token") => {
             let Some(token) = field("refresh_token") else {
@@ -843,12 +977,12 @@ fn grant(
                     "the refresh token was issued to another client",
                 );
             }
-            let (grant_id, scope) = (g.grant, g.scope.clone());
+            let (grant_id, user, scope) = (g.grant, g.user.clone(), g.scope.clone());
             let rotate = s.rotate;
             if rotate {
                 g.live = false;
             }
-            issue(s, grant_id, &client_id, &scope, rotate)
+            issue(s, grant_id, &client_id, &user, &scope, rotate)
         }
         Some(_) => refused(
             StatusCode::BAD_REQUEST,
@@ -867,9 +1001,10 @@ fn issue(
     s: &mut AuthState,
     grant_id: u64,
     client_id: &str,
+    user: &str,
     scope: &str,
     with_refresh: bool,
-) -> (Response, Option<String>) {
+) -> (Response, Issued) {
     let access = random("at_");
     let expires = s
         .expires_in
@@ -879,6 +1014,7 @@ fn issue(
         TokenGrant {
             grant: grant_id,
             client_id: client_id.to_owned(),
+            user: user.to_owned(),
             scope: scope.to_owned(),
             expires,
             live: true,
@@ -900,6 +1036,7 @@ fn issue(
             TokenGrant {
                 grant: grant_id,
                 client_id: client_id.to_owned(),
+                user: user.to_owned(),
                 scope: scope.to_owned(),
                 expires: None,
                 live: true,
@@ -908,7 +1045,10 @@ fn issue(
         s.issued_refresh.push(refresh.clone());
         body["refresh_token"] = json!(refresh);
     }
-    (json_response(StatusCode::OK, &body), Some(access))
+    (
+        json_response(StatusCode::OK, &body),
+        Some((access, scope.to_owned())),
+    )
 }
 
 async fn elsewhere(State(shared): State<Arc<Shared>>) -> Response {

@@ -13,37 +13,84 @@
 //! gets `400 INVALID_ARGUMENT_VALUE` with `error_extra.argument = "cursor"`.
 //! A deleted project answers 404 on its task endpoints.
 //!
+//! **Recurring tasks** behave as Todoist's do: completing one (a task whose
+//! `due.is_recurring` is true) does not check it; its due date moves on to
+//! the next occurrence and it stays open, so the completed-tasks endpoint
+//! never lists that completion ("a limitation on the API level", a Doist
+//! maintainer in Doist/todoist-api-python#206; reproduced against v1 in
+//! PipedreamHQ/pipedream#21379 and jamiebrynes7/obsidian-todoist-plugin#495).
+//! The completion is only in the **activity log**, `GET /api/v1/activities`
+//! (developer.todoist.com/api/v1 #tag/Activity; `Doist/todoist-api-typescript`
+//! src/types/activity/, src/clients/activity-client.ts): `{results,
+//! next_cursor}` of events `{id, object_type, object_id, event_type,
+//! event_date, parent_project_id, parent_item_id, initiator_id, extra_data}`,
+//! newest first, where a completion is `item:completed` with
+//! `extra_data.content` and `extra_data.is_recurring`. It takes
+//! `object_event_types` (a JSON array such as `["item:completed"]`, as the
+//! SDK sends it, or repeated values; `item:` and `:completed` match a whole
+//! side), `object_type`, `event_type`, `object_id`, `parent_project_id`,
+//! `date_from` (inclusive) and `date_to` (exclusive) as ISO 8601 dates or
+//! instants, `cursor`, and `limit` (default 50, at most 100). The log keeps
+//! `added`, `updated`, `completed`, `uncompleted` and `deleted` events of
+//! tasks; events stay when their task is deleted or moved (they keep the
+//! project they happened in).
+//!
+//! The log only reaches back as far as the account's **plan** keeps it
+//! ("Activity history: 1 week" on the free Beginner plan, unlimited on Pro
+//! and Business, todoist.com/help/articles/usage-limits-in-todoist-e5rcSY):
+//! older events are simply not returned, without an error. The plan is
+//! [`FakeTodoist::set_plan`], the free one until changed. A client learns it
+//! from `POST /api/v1/sync` with `sync_token=*` and
+//! `resource_types=["user_plan_limits"]` (form-encoded as the docs show, or
+//! JSON as the SDK sends it), whose `user_plan_limits.current` carries
+//! `activity_log` and `activity_log_limit` ("the number of days of history
+//! that will be displayed within the activity log. If there is no limit, the
+//! value will be -1", developer.todoist.com/api/v1 #tag/Sync/User/User-plan-limits).
+//!
+//! Time is [`FakeTodoist::set_clock`]'s clock (the system's until set): it
+//! stamps `added_at`/`updated_at` and log events, and places the plan's
+//! history limit, so a test can let weeks pass.
+//!
 //! Tests change the world through [`FakeTodoist`]'s methods and compare a
-//! synced store with [`FakeTodoist::tasks`]; faults and latency come from
-//! [`crate::http`]. [`FakeTodoist::throttle_next`] answers a request with 429
-//! and `error_extra.retry_after`, with or without a `Retry-After` header.
+//! synced store with [`FakeTodoist::tasks`] and [`FakeTodoist::activities`];
+//! faults and latency come from [`crate::http`]. [`FakeTodoist::throttle_next`]
+//! answers a request with 429 and `error_extra.retry_after`, with or without a
+//! `Retry-After` header. [`FakeTodoist::log_raw_activity`] puts an entry of
+//! any shape in the activity log, for bad input.
 //!
 //! Simplifications: one user, no workspaces, no sub-project inheritance
 //! (`project_id` matches exactly); `filter_query`, `section_id`, `parent_id`
 //! and `label` are accepted and ignored; the error codes and tags other than
 //! the cursor's and the rate limit's are plausible stand-ins, not Todoist's
-//! documented values.
+//! documented values. A recurring task's next occurrence is read from
+//! `due.string` ("every day", "every 3 days", "every week", "every 2 weeks",
+//! "every monday"…, a day otherwise) and is the first after the day it was
+//! completed; the log's events carry `content`, `client` and, for
+//! completions, `is_recurring` in `extra_data` (Todoist's carry more).
+//! `/sync` answers nothing but the user's plan limits.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde_json::{Map, Value, json};
 
+use vica_core::clock::SharedClock;
 use vica_core::model::{Provider, SourceKind, TaskRecord};
 
-use crate::demo::DemoAccount;
 use crate::http::{
     ErrorRenderer, FakeServer, Harness, InjectedError, ServerHandle, hex_token, json_response,
     lock, parse_query, take_page, time_sort_key, unhex_token,
 };
 pub use crate::http::{Fault, RecordedRequest};
+use vica_core::demo::DemoAccount;
 
 /// The token requests must carry unless [`FakeTodoist::set_access_token`] says otherwise.
 pub const DEFAULT_ACCESS_TOKEN: &str = "fake-todoist-token";
@@ -52,6 +99,32 @@ pub const DEFAULT_MAX_COMPLETED_SPAN_DAYS: i64 = 92;
 
 const LIMIT_DEFAULT: usize = 50;
 const LIMIT_MAX: usize = 200;
+/// The activity log's `limit` is `(0 .. 100]`.
+const ACTIVITY_LIMIT_MAX: usize = 100;
+/// What the log's events name as their `client`.
+const CLIENT: &str = "vica-fakes";
+
+/// What an account's plan allows, as far as a reader of history cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    /// `plan_name` in `user_plan_limits`: `free`, `pro`, `business`.
+    pub name: &'static str,
+    /// Days of activity history the log returns; `None` for no limit (`-1`).
+    pub activity_days: Option<u32>,
+}
+
+impl Plan {
+    /// Todoist Beginner: one week of activity history.
+    pub const FREE: Plan = Plan {
+        name: "free",
+        activity_days: Some(7),
+    };
+    /// Todoist Pro: all of it.
+    pub const PRO: Plan = Plan {
+        name: "pro",
+        activity_days: None,
+    };
+}
 
 /// Todoist's named colours and their hex values (developer.todoist.com/guides/#colors).
 pub const PALETTE: [(&str, &str); 20] = [
@@ -130,6 +203,9 @@ struct Shared {
     token: Mutex<String>,
     page_size: AtomicUsize,
     max_span: Mutex<chrono::Duration>,
+    plan: Mutex<Plan>,
+    /// `/sync` leaves `user_plan_limits` out (a shape a client must survive).
+    hide_plan: std::sync::atomic::AtomicBool,
     /// Pending rate limits: (retry_after seconds, send a `Retry-After` header too).
     throttles: Mutex<Vec<(u64, bool)>>,
     harness: Arc<Harness>,
@@ -143,6 +219,8 @@ impl FakeTodoist {
             token: Mutex::new(DEFAULT_ACCESS_TOKEN.to_owned()),
             page_size: AtomicUsize::new(LIMIT_MAX),
             max_span: Mutex::new(chrono::Duration::days(DEFAULT_MAX_COMPLETED_SPAN_DAYS)),
+            plan: Mutex::new(Plan::FREE),
+            hide_plan: std::sync::atomic::AtomicBool::new(false),
             throttles: Mutex::new(Vec::new()),
             harness: Arc::new(Harness::default()),
         });
@@ -154,6 +232,8 @@ impl FakeTodoist {
                 "/api/v1/tasks/completed/by_completion_date",
                 get(completed_tasks),
             )
+            .route("/api/v1/activities", get(activities))
+            .route("/api/v1/sync", post(sync))
             .fallback(unknown_route)
             .with_state(shared.clone());
         let render: ErrorRenderer = render_injected;
@@ -187,6 +267,22 @@ impl FakeTodoist {
     /// The bearer token every request must carry (an OAuth or a personal API token alike).
     pub fn set_access_token(&self, token: &str) {
         *lock(&self.shared.token) = token.to_owned();
+    }
+
+    /// What time it is for the server from now on: it stamps changes and log
+    /// events and places the plan's history limit. The system's until set.
+    pub fn set_clock(&self, clock: SharedClock) {
+        lock(&self.shared.world).clock = clock;
+    }
+
+    /// The account's plan (how far back the activity log reaches); [`Plan::FREE`] until set.
+    pub fn set_plan(&self, plan: Plan) {
+        *lock(&self.shared.plan) = plan;
+    }
+
+    /// Makes `/sync` answer without `user_plan_limits` (or with it again).
+    pub fn hide_plan_limits(&self, hidden: bool) {
+        self.shared.hide_plan.store(hidden, Ordering::Relaxed);
     }
 
     /// The next request (after the token check) answers 429 with
@@ -230,20 +326,57 @@ impl FakeTodoist {
         lock(&self.shared.world).put_task(task)
     }
 
-    /// Completes a task at `at`.
+    /// Completes a task at `at` and logs an `item:completed` event then.
+    ///
+    /// A recurring task (`due.is_recurring`) is not checked: its due date
+    /// moves to the first occurrence after `at`'s day and it stays open, as
+    /// Todoist does; its completion is only in the activity log. Any other
+    /// task is checked with `completed_at = at`.
     pub fn complete_task(&self, id: &str, at: DateTime<Utc>) {
-        self.update(id, |t| {
+        let mut world = lock(&self.shared.world);
+        let now = world.clock.now();
+        let Some(t) = world.tasks.get_mut(id).filter(|t| t["is_deleted"] != true) else {
+            return;
+        };
+        let recurring = is_recurring(t);
+        if recurring {
+            if let Some(due) = t.get_mut("due").and_then(Value::as_object_mut) {
+                advance_due(due, at.date_naive());
+            }
+        } else {
             t.insert("checked".into(), json!(true));
             t.insert("completed_at".into(), json!(todoist_instant(at)));
-        });
+        }
+        t.insert("updated_at".into(), json!(todoist_instant(now)));
+        let t = t.clone();
+        world.log(
+            &t,
+            "completed",
+            at,
+            json!({ "content": t["content"], "client": CLIENT, "is_recurring": recurring }),
+        );
     }
 
-    /// Reopens a completed task.
+    /// Reopens a completed task (logged as `item:uncompleted`).
     pub fn reopen_task(&self, id: &str) {
-        self.update(id, |t| {
+        let was_checked = self.update(id, |t| {
+            let was = is_completed(t);
             t.insert("checked".into(), json!(false));
             t.insert("completed_at".into(), Value::Null);
+            was
         });
+        if was_checked == Some(true) {
+            let mut world = lock(&self.shared.world);
+            let now = world.clock.now();
+            if let Some(t) = world.tasks.get(id).cloned() {
+                world.log(
+                    &t,
+                    "uncompleted",
+                    now,
+                    json!({ "content": t["content"], "client": CLIENT }),
+                );
+            }
+        }
     }
 
     /// Moves a task to another project (out of its section).
@@ -254,19 +387,66 @@ impl FakeTodoist {
         });
     }
 
-    /// Deletes a task: no endpoint lists it any more.
+    /// Deletes a task: no endpoint lists it any more (its logged events stay).
     pub fn delete_task(&self, id: &str) {
-        if let Some(t) = lock(&self.shared.world).tasks.get_mut(id) {
-            t.insert("is_deleted".into(), json!(true));
-        }
+        let mut world = lock(&self.shared.world);
+        let now = world.clock.now();
+        let Some(t) = world.tasks.get_mut(id).filter(|t| t["is_deleted"] != true) else {
+            return;
+        };
+        t.insert("is_deleted".into(), json!(true));
+        let t = t.clone();
+        world.log(
+            &t,
+            "deleted",
+            now,
+            json!({ "content": t["content"], "client": CLIENT }),
+        );
     }
 
-    fn update(&self, id: &str, f: impl FnOnce(&mut Map<String, Value>)) {
+    /// Applies `f` to a task that is not deleted and renews its `updated_at`.
+    fn update<R>(&self, id: &str, f: impl FnOnce(&mut Map<String, Value>) -> R) -> Option<R> {
         let mut world = lock(&self.shared.world);
-        if let Some(t) = world.tasks.get_mut(id).filter(|t| t["is_deleted"] != true) {
-            f(t);
-            t.insert("updated_at".into(), json!(todoist_instant(Utc::now())));
-        }
+        let now = world.clock.now();
+        let t = world
+            .tasks
+            .get_mut(id)
+            .filter(|t| t["is_deleted"] != true)?;
+        let r = f(t);
+        t.insert("updated_at".into(), json!(todoist_instant(now)));
+        Some(r)
+    }
+
+    /// Appends `entry` to the activity log as it is, for bad input: it is
+    /// served to every query whatever its filters (placed by its
+    /// `event_date` when that reads as an instant, else by the clock).
+    pub fn log_raw_activity(&self, entry: Value) {
+        let mut world = lock(&self.shared.world);
+        let event_date = entry
+            .get("event_date")
+            .and_then(Value::as_str)
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            .map_or_else(|| world.clock.now(), |t| t.with_timezone(&Utc));
+        let id = 2_000_000_000 + world.activities.len() as u64 + 1;
+        world.activities.push(Activity {
+            id,
+            object_id: String::new(),
+            event_type: "raw",
+            event_date,
+            parent_project_id: None,
+            parent_item_id: None,
+            extra_data: Value::Null,
+            raw: Some(entry),
+        });
+    }
+
+    /// Every event in the activity log, oldest first, whatever the plan shows.
+    pub fn activities(&self) -> Vec<Value> {
+        lock(&self.shared.world)
+            .activities
+            .iter()
+            .map(Activity::json)
+            .collect()
     }
 
     /// The project's tasks that are not deleted, active and completed, ordered by id.
@@ -366,13 +546,63 @@ pub fn todoist_instant(t: DateTime<Utc>) -> String {
 // ---------------------------------------------------------------------------
 // The world
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct World {
     seq: u64,
     /// Bumped by `invalidate_cursors`; cursors of older epochs are refused.
     epoch: u64,
     projects: BTreeMap<String, Project>,
     tasks: BTreeMap<String, Map<String, Value>>,
+    /// The activity log, oldest first.
+    activities: Vec<Activity>,
+    clock: SharedClock,
+}
+
+impl Default for World {
+    fn default() -> World {
+        World {
+            seq: 0,
+            epoch: 0,
+            projects: BTreeMap::new(),
+            tasks: BTreeMap::new(),
+            activities: Vec::new(),
+            clock: vica_core::clock::system(),
+        }
+    }
+}
+
+/// One event of the activity log.
+#[derive(Debug, Clone)]
+struct Activity {
+    id: u64,
+    object_id: String,
+    event_type: &'static str,
+    event_date: DateTime<Utc>,
+    /// The project the task was in when it happened.
+    parent_project_id: Option<String>,
+    parent_item_id: Option<String>,
+    extra_data: Value,
+    /// An entry a test wrote as it is (see [`FakeTodoist::log_raw_activity`]).
+    raw: Option<Value>,
+}
+
+impl Activity {
+    fn json(&self) -> Value {
+        if let Some(raw) = &self.raw {
+            return raw.clone();
+        }
+        json!({
+            "id": self.id.to_string(),
+            "object_type": "item",
+            "object_id": self.object_id,
+            "event_type": self.event_type,
+            "event_date": todoist_instant(self.event_date),
+            "parent_project_id": self.parent_project_id,
+            "parent_item_id": self.parent_item_id,
+            "initiator_id": null,
+            "extra_data": self.extra_data,
+        })
+    }
 }
 
 #[derive(Debug, Default)]
@@ -384,6 +614,28 @@ struct Project {
 }
 
 impl World {
+    /// Appends an event about task `t` to the activity log.
+    fn log(
+        &mut self,
+        t: &Map<String, Value>,
+        event_type: &'static str,
+        at: DateTime<Utc>,
+        extra: Value,
+    ) {
+        let text = |k: &str| t.get(k).and_then(Value::as_str).map(str::to_owned);
+        let id = self.activities.len() as u64 + 1;
+        self.activities.push(Activity {
+            id: 2_000_000_000 + id,
+            object_id: text("id").unwrap_or_default(),
+            event_type,
+            event_date: at,
+            parent_project_id: text("project_id"),
+            parent_item_id: text("parent_id"),
+            extra_data: extra,
+            raw: None,
+        });
+    }
+
     fn put_task(&mut self, task: Value) -> Value {
         self.seq += 1;
         let seq = self.seq;
@@ -395,7 +647,9 @@ impl World {
             Some(id) if !id.is_empty() => id.to_owned(),
             _ => format!("6X7fake{seq:06}"),
         };
-        let now = todoist_instant(Utc::now());
+        let now_at = self.clock.now();
+        let now = todoist_instant(now_at);
+        let existed = self.tasks.get(&id).is_some_and(|t| t["is_deleted"] != true);
         let added = self
             .tasks
             .get(&id)
@@ -436,6 +690,15 @@ impl World {
             self.projects.entry(p.to_owned()).or_default();
         }
         self.tasks.insert(id, m.clone());
+        if m.get("is_deleted") != Some(&json!(true)) {
+            let event = if existed { "updated" } else { "added" };
+            self.log(
+                &m,
+                event,
+                now_at,
+                json!({ "content": m["content"], "client": CLIENT }),
+            );
+        }
         Value::Object(m)
     }
 
@@ -450,6 +713,59 @@ impl World {
 
 fn is_completed(t: &Map<String, Value>) -> bool {
     t.get("checked") == Some(&json!(true))
+}
+
+fn is_recurring(t: &Map<String, Value>) -> bool {
+    t.get("due")
+        .and_then(|d| d.get("is_recurring"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// How far apart a recurring due's occurrences are, read from its `string`.
+fn recurrence_step(string: &str) -> chrono::Duration {
+    let words: Vec<String> = string
+        .to_lowercase()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let weekdays = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    match words.as_slice() {
+        ["every", "week", ..] | ["weekly", ..] => chrono::Duration::weeks(1),
+        ["every", n, "weeks", ..] => chrono::Duration::weeks(n.parse().unwrap_or(1)),
+        ["every", n, "days", ..] => chrono::Duration::days(n.parse().unwrap_or(1)),
+        ["every", day, ..] if weekdays.contains(day) => chrono::Duration::weeks(1),
+        _ => chrono::Duration::days(1),
+    }
+}
+
+/// Moves a recurring `due` to its first occurrence after `done` (the day it
+/// was completed), keeping a time of day if it has one.
+fn advance_due(due: &mut Map<String, Value>, done: NaiveDate) {
+    let step = recurrence_step(due.get("string").and_then(Value::as_str).unwrap_or(""));
+    let Some(date) = due.get("date").and_then(Value::as_str).map(str::to_owned) else {
+        return;
+    };
+    let (day, rest) = date.split_at(date.len().min(10));
+    let Ok(mut day) = day.parse::<NaiveDate>() else {
+        return;
+    };
+    loop {
+        day += step;
+        if day > done {
+            break;
+        }
+    }
+    due.insert("date".into(), json!(format!("{day}{rest}")));
 }
 
 fn completed_at(t: &Map<String, Value>) -> Option<DateTime<Utc>> {
@@ -617,6 +933,16 @@ impl Params {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a repeated parameter (`name` or `name[]`).
+    fn all(&self, name: &str) -> Vec<&str> {
+        let bracketed = format!("{name}[]");
+        self.0
+            .iter()
+            .filter(|(k, _)| *k == name || *k == bracketed)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     fn limit(&self, server: usize) -> Result<usize, ApiError> {
@@ -876,6 +1202,182 @@ async fn completed_tasks(
             .collect();
         Ok(json!({ "items": items, "next_cursor": next }))
     }))
+}
+
+/// `object_event_types` as filters `(object type, event type)`, either side
+/// empty for "any": a JSON array, repeated values, or one value.
+fn event_filters(params: &Params) -> Result<Vec<(String, String)>, ApiError> {
+    let mut filters = Vec::new();
+    for raw in params.all("object_event_types") {
+        let values: Vec<String> = if raw.trim_start().starts_with('[') {
+            serde_json::from_str(raw)
+                .map_err(|_| ApiError::invalid_argument("object_event_types"))?
+        } else {
+            vec![raw.to_owned()]
+        };
+        for v in values {
+            let (object, event) = v.split_once(':').unwrap_or((v.as_str(), ""));
+            filters.push((object.to_owned(), event.to_owned()));
+        }
+    }
+    Ok(filters)
+}
+
+async fn activities(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let params = Params::parse(q);
+    respond(s.gate(&headers).and_then(|()| {
+        let size = match params.get("limit") {
+            None => LIMIT_DEFAULT,
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if (1..=ACTIVITY_LIMIT_MAX).contains(&n) => n,
+                _ => return Err(ApiError::invalid_argument("limit")),
+            },
+        }
+        .min(s.page_size());
+        let filters = event_filters(&params)?;
+        let object_type = params.get("object_type");
+        let event_type = params.get("event_type");
+        let from = params
+            .get("date_from")
+            .map(|_| params.instant("date_from"))
+            .transpose()?;
+        let to = params
+            .get("date_to")
+            .map(|_| params.instant("date_to"))
+            .transpose()?;
+        let world = lock(&s.world);
+        // What the plan shows: events older than its history are not returned.
+        let horizon = lock(&s.plan)
+            .activity_days
+            .map(|d| world.clock.now() - chrono::Duration::days(i64::from(d)));
+        let matches = |a: &Activity| {
+            if a.raw.is_some() {
+                return horizon.is_none_or(|h| a.event_date >= h);
+            }
+            let kinds_ok = filters.is_empty()
+                || filters.iter().any(|(o, e)| {
+                    (o.is_empty() || o == "item") && (e.is_empty() || e == a.event_type)
+                });
+            kinds_ok
+                && object_type.is_none_or(|o| o == "item")
+                && event_type.is_none_or(|e| e == a.event_type)
+                && params.get("object_id").is_none_or(|id| id == a.object_id)
+                && params
+                    .get("parent_project_id")
+                    .is_none_or(|p| a.parent_project_id.as_deref() == Some(p))
+                && params
+                    .get("parent_item_id")
+                    .is_none_or(|p| a.parent_item_id.as_deref() == Some(p))
+                && from.is_none_or(|f| a.event_date >= f)
+                && to.is_none_or(|t| a.event_date < t)
+                && horizon.is_none_or(|h| a.event_date >= h)
+        };
+        // Newest first.
+        let sorted: Vec<(String, &Activity)> = world
+            .activities
+            .iter()
+            .filter(|a| matches(a))
+            .map(|a| {
+                let key = format!(
+                    "{:020}|{:020}",
+                    i64::MAX - a.event_date.timestamp_millis(),
+                    u64::MAX - a.id
+                );
+                (key, a)
+            })
+            .collect::<BTreeMap<_, _>>()
+            .into_iter()
+            .collect();
+        let scope = format!(
+            "activities|{}",
+            params
+                .0
+                .iter()
+                .filter(|(k, _)| k != "cursor" && k != "limit")
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&")
+        );
+        let (results, next) = page_of(&world, &params, &scope, sorted, size)?;
+        let results: Vec<Value> = results.into_iter().map(Activity::json).collect();
+        Ok(json!({ "results": results, "next_cursor": next }))
+    }))
+}
+
+/// The one thing `/sync` serves: `user_plan_limits`, for `sync_token=*` and
+/// `resource_types` naming it (or `all`), from a form or a JSON body.
+async fn sync(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    respond(s.gate(&headers).and_then(|()| {
+        let json_body = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let (token, types) = if json_body {
+            let v: Value =
+                serde_json::from_slice(&body).map_err(|_| ApiError::invalid_argument("body"))?;
+            let types = match v.get("resource_types") {
+                Some(Value::String(t)) => serde_json::from_str(t).ok(),
+                Some(t) => serde_json::from_value::<Vec<String>>(t.clone()).ok(),
+                None => None,
+            };
+            (
+                v.get("sync_token")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                types,
+            )
+        } else {
+            let form = parse_query(&String::from_utf8_lossy(&body));
+            let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+            let types =
+                get("resource_types").and_then(|t| serde_json::from_str::<Vec<String>>(&t).ok());
+            (get("sync_token"), types)
+        };
+        let token = token.ok_or_else(|| ApiError::missing_argument("sync_token"))?;
+        let types = types.ok_or_else(|| ApiError::invalid_argument("resource_types"))?;
+        let mut out = json!({
+            "full_sync": token == "*",
+            "sync_token": hex_token("fake-sync"),
+            "temp_id_mapping": {},
+        });
+        let wanted = types.iter().any(|t| t == "user_plan_limits" || t == "all");
+        if wanted && !s.hide_plan.load(Ordering::Relaxed) {
+            let plan = *lock(&s.plan);
+            let next = (plan.activity_days.is_some()).then(|| plan_info(Plan::PRO));
+            out["user_plan_limits"] = json!({ "current": plan_info(plan), "next": next });
+        }
+        Ok(out)
+    }))
+}
+
+/// A user plan info object (developer.todoist.com/api/v1 #tag/Sync/User/User-plan-limits).
+fn plan_info(plan: Plan) -> Value {
+    let free = plan.activity_days.is_some();
+    json!({
+        "plan_name": plan.name,
+        "activity_log": true,
+        "activity_log_limit": plan.activity_days.map_or(-1, i64::from),
+        "automatic_backups": !free,
+        "calendar_feeds": true,
+        "comments": true,
+        "completed_tasks": true,
+        "filters": true,
+        "labels": true,
+        "max_filters": if free { 3 } else { 150 },
+        "max_projects": if free { 5 } else { 300 },
+        "max_sections": 20,
+        "max_tasks": 300,
+        "max_collaborators": 5,
+        "reminders": !free,
+        "templates": true,
+        "upload_limit_mb": if free { 5 } else { 100 },
+        "uploads": true,
+        "weekly_trends": true,
+    })
 }
 
 impl FakeServer for FakeTodoist {

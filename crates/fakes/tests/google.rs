@@ -9,9 +9,9 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
+use vica_core::demo;
 use vica_core::model::{EventRecord, EventStatus, EventTime, Provider, Response, SourceKind};
 use vica_fakes::FakeServer;
-use vica_fakes::demo;
 use vica_fakes::google::{
     CalendarEntry, DEFAULT_ACCESS_TOKEN, FakeGoogle, Fault, event_json, event_json_as,
 };
@@ -938,4 +938,355 @@ async fn load_demo_serves_the_google_calendars() {
         .await
         .0;
     assert!(all.iter().any(|e| e["status"] == "cancelled"));
+}
+
+// ---------------------------------------------------------------------------
+// Recurring series, the clock and a last page without a sync token
+
+/// A weekly 1:1 in Berlin from Monday 2 March 2026, 15:00, as Google stores
+/// its master: an `RRULE` and an `EXDATE` in the event's zone.
+fn weekly_master(rule: &str) -> Value {
+    json!({
+        "id": "oneonone",
+        "summary": "1:1 with Sam",
+        "start": {"dateTime": "2026-03-02T15:00:00+01:00", "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": "2026-03-02T15:30:00+01:00", "timeZone": "Europe/Berlin"},
+        "recurrence": [rule, "EXDATE;TZID=Europe/Berlin:20260309T150000"],
+    })
+}
+
+fn clock_at(s: &str) -> vica_core::clock::ManualClock {
+    vica_core::clock::ManualClock::new(utc(s))
+}
+
+#[tokio::test]
+async fn series_are_masters_expanded_into_instances_for_the_window() {
+    let (g, c) = fake_with_calendar().await;
+    g.set_clock(clock_at("2026-03-01T08:00:00Z").shared());
+    g.put_event(WORK, weekly_master("RRULE:FREQ=WEEKLY"));
+    // 16 March moved an hour later and retitled; 23 March cancelled.
+    g.put_event(
+        WORK,
+        json!({
+            "recurringEventId": "oneonone",
+            "originalStartTime": {"dateTime": "2026-03-16T15:00:00+01:00", "timeZone": "Europe/Berlin"},
+            "summary": "1:1 (moved)",
+            "start": {"dateTime": "2026-03-16T16:00:00+01:00", "timeZone": "Europe/Berlin"},
+            "end": {"dateTime": "2026-03-16T16:30:00+01:00", "timeZone": "Europe/Berlin"},
+        }),
+    );
+    g.cancel_instance(
+        WORK,
+        "oneonone",
+        json!({"dateTime": "2026-03-23T15:00:00+01:00", "timeZone": "Europe/Berlin"}),
+    );
+    g.put_event(WORK, timed("lunch", "Lunch", "2026-03-04T11:00:00Z", 60));
+    let window = [
+        ("timeMin", "2026-03-01T00:00:00Z"),
+        ("timeMax", "2026-04-01T00:00:00Z"),
+    ];
+    let (items, _, _) = c
+        .all_pages(
+            &c.events_url(WORK),
+            &[window[0], window[1], ("singleEvents", "true")],
+        )
+        .await;
+    // Ids as Google forms them: the master's, then the original start in
+    // UTC; Berlin is UTC+2 from 29 March. 9 March is an EXDATE, 23 March cancelled.
+    assert_eq!(
+        ids(&items),
+        [
+            "lunch",
+            "oneonone_20260302T140000Z",
+            "oneonone_20260316T140000Z",
+            "oneonone_20260330T130000Z",
+        ]
+    );
+    let first = &items[1];
+    assert_eq!(first["recurringEventId"], "oneonone");
+    assert_eq!(first["summary"], "1:1 with Sam");
+    assert_eq!(
+        first["originalStartTime"],
+        json!({"dateTime": "2026-03-02T15:00:00+01:00", "timeZone": "Europe/Berlin"})
+    );
+    assert_eq!(first["start"], first["originalStartTime"]);
+    assert!(first.get("recurrence").is_none(), "instances carry no rule");
+    let moved = &items[2];
+    assert_eq!(moved["summary"], "1:1 (moved)");
+    assert_eq!(moved["start"]["dateTime"], "2026-03-16T16:00:00+01:00");
+    assert_eq!(
+        moved["originalStartTime"]["dateTime"],
+        "2026-03-16T15:00:00+01:00"
+    );
+    assert_eq!(items[3]["start"]["dateTime"], "2026-03-30T15:00:00+02:00");
+    let mut truth = g.instances(WORK, Some(utc(window[0].1)), Some(utc(window[1].1)));
+    truth.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    assert_eq!(
+        truth, items,
+        "the truth for tests is what the listing shows"
+    );
+    // The window bounds instances by their times, a moved one by where it went.
+    let (items, _, _) = c
+        .all_pages(
+            &c.events_url(WORK),
+            &[
+                ("timeMin", "2026-03-16T15:10:00+01:00"),
+                ("timeMax", "2026-03-20T00:00:00Z"),
+                ("singleEvents", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(ids(&items), ["oneonone_20260316T140000Z"]);
+
+    // Without singleEvents: the master with its rule, and its exceptions
+    // (the cancelled one too, in its minimal shape).
+    let (items, _, _) = c.all_pages(&c.events_url(WORK), &window).await;
+    assert_eq!(
+        ids(&items),
+        [
+            "lunch",
+            "oneonone",
+            "oneonone_20260316T140000Z",
+            "oneonone_20260323T140000Z"
+        ]
+    );
+    assert_eq!(items[1]["recurrence"][0], "RRULE:FREQ=WEEKLY");
+    assert_eq!(
+        items[3],
+        json!({
+            "kind": "calendar#event", "etag": items[3]["etag"], "id": "oneonone_20260323T140000Z",
+            "status": "cancelled", "recurringEventId": "oneonone",
+            "originalStartTime": {"dateTime": "2026-03-23T15:00:00+01:00", "timeZone": "Europe/Berlin"},
+        })
+    );
+
+    // events.get answers for an instance id, and events.delete on one
+    // cancels that instance only.
+    let url = format!("{}/oneonone_20260406T130000Z", c.events_url(WORK));
+    let a = c.get(&url, &[]).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["start"]["dateTime"], "2026-04-06T15:00:00+02:00");
+    g.delete_event(WORK, "oneonone_20260406T130000Z");
+    let listed = g.instances(
+        WORK,
+        Some(utc("2026-04-01T00:00:00Z")),
+        Some(utc("2026-04-20T00:00:00Z")),
+    );
+    assert_eq!(
+        ids(&listed),
+        ["oneonone_20260413T130000Z"],
+        "6 April is gone, 13 April stays"
+    );
+}
+
+#[tokio::test]
+async fn all_day_series_use_date_ids() {
+    let (g, c) = fake_with_calendar().await;
+    g.set_clock(clock_at("2026-03-01T08:00:00Z").shared());
+    g.put_event(
+        WORK,
+        json!({"id": "payday", "summary": "Payday", "start": {"date": "2026-03-27"}, "end": {"date": "2026-03-28"},
+               "recurrence": ["RRULE:FREQ=MONTHLY;COUNT=3"]}),
+    );
+    let (items, _, _) = c
+        .all_pages(&c.events_url(WORK), &[("singleEvents", "true")])
+        .await;
+    assert_eq!(
+        ids(&items),
+        ["payday_20260327", "payday_20260427", "payday_20260527"]
+    );
+    assert_eq!(items[1]["start"], json!({"date": "2026-04-27"}));
+    assert_eq!(items[1]["end"], json!({"date": "2026-04-28"}));
+    assert_eq!(items[1]["originalStartTime"], json!({"date": "2026-04-27"}));
+}
+
+#[tokio::test]
+async fn a_sync_token_returns_a_series_only_when_it_changed_and_then_all_of_it() {
+    let (g, c) = fake_with_calendar().await;
+    let clock = clock_at("2026-03-01T08:00:00Z");
+    g.set_clock(clock.shared());
+    g.put_event(WORK, weekly_master("RRULE:FREQ=WEEKLY"));
+    g.put_event(WORK, timed("lunch", "Lunch", "2026-03-04T11:00:00Z", 60));
+    let single = ("singleEvents", "true");
+    let window = [
+        single,
+        ("timeMin", "2026-03-01T00:00:00Z"),
+        ("timeMax", "2026-03-29T00:00:00Z"),
+    ];
+    let (_, _, token) = c.all_pages(&c.events_url(WORK), &window).await;
+    // Weeks pass; nothing changed: nothing comes back, not even the
+    // instances that now lie ahead.
+    clock.advance(chrono::Duration::weeks(8));
+    let (items, _, token) = c
+        .all_pages(&c.events_url(WORK), &[single, ("syncToken", &token)])
+        .await;
+    assert_eq!(ids(&items), Vec::<&str>::new());
+
+    // One instance moved: only that exception comes back.
+    g.put_event(
+        WORK,
+        json!({
+            "recurringEventId": "oneonone",
+            "originalStartTime": {"dateTime": "2026-06-01T15:00:00+02:00", "timeZone": "Europe/Berlin"},
+            "summary": "1:1 (moved)",
+            "start": {"dateTime": "2026-06-02T15:00:00+02:00", "timeZone": "Europe/Berlin"},
+            "end": {"dateTime": "2026-06-02T15:30:00+02:00", "timeZone": "Europe/Berlin"},
+        }),
+    );
+    let (items, _, token) = c
+        .all_pages(&c.events_url(WORK), &[single, ("syncToken", &token)])
+        .await;
+    assert_eq!(ids(&items), ["oneonone_20260601T130000Z"]);
+
+    // The series renamed: every instance from its first to 730 past now,
+    // the moved one as its exception.
+    let mut master = weekly_master("RRULE:FREQ=WEEKLY");
+    master["summary"] = json!("1:1 with Sam and Kim");
+    g.put_event(WORK, master);
+    let (items, _, token) = c
+        .all_pages(&c.events_url(WORK), &[single, ("syncToken", &token)])
+        .await;
+    let now = vica_core::clock::Clock::now(&clock);
+    let ahead = items
+        .iter()
+        .filter(|e| utc(e["start"]["dateTime"].as_str().unwrap()) > now)
+        .count();
+    assert_eq!(ahead, vica_fakes::google::INSTANCES_AHEAD);
+    // Eight Mondays from 2 March to now (26 April), less the EXDATE of 9 March.
+    assert_eq!(items.len(), 7 + vica_fakes::google::INSTANCES_AHEAD);
+    assert_eq!(items[0]["id"], "oneonone_20260302T140000Z");
+    assert!(items.iter().all(|e| e["recurringEventId"] == "oneonone"));
+    assert!(
+        items
+            .iter()
+            .filter(|e| e["id"] != "oneonone_20260601T130000Z")
+            .all(|e| e["summary"] == "1:1 with Sam and Kim")
+    );
+    let last = items.last().unwrap()["start"]["dateTime"].as_str().unwrap();
+    assert!(last.starts_with("2040-"), "years ahead: {last}");
+
+    // The series ended in August: the instances after it come back cancelled.
+    g.put_event(
+        WORK,
+        weekly_master("RRULE:FREQ=WEEKLY;UNTIL=20260831T215959Z"),
+    );
+    let (items, _, token) = c
+        .all_pages(&c.events_url(WORK), &[single, ("syncToken", &token)])
+        .await;
+    let live: Vec<&Value> = items
+        .iter()
+        .filter(|e| e["status"] != "cancelled")
+        .collect();
+    let cancelled: Vec<&Value> = items
+        .iter()
+        .filter(|e| e["status"] == "cancelled")
+        .collect();
+    assert_eq!(live.last().unwrap()["id"], "oneonone_20260831T130000Z");
+    assert_eq!(live.len(), 27 - 1, "27 Mondays to 31 August, less 9 March");
+    assert!(!cancelled.is_empty());
+    for e in &cancelled {
+        assert!(e["id"].as_str().unwrap().as_bytes() > b"oneonone_20260831T130000Z".as_slice());
+        assert_eq!(e["recurringEventId"], "oneonone");
+        assert!(e["originalStartTime"]["dateTime"].is_string());
+        assert!(e.get("summary").is_none(), "minimal: {e}");
+    }
+
+    // The one-off edited: it alone.
+    g.put_event(
+        WORK,
+        timed("lunch", "Long lunch", "2026-03-04T11:00:00Z", 90),
+    );
+    let (items, _, token) = c
+        .all_pages(&c.events_url(WORK), &[single, ("syncToken", &token)])
+        .await;
+    assert_eq!(ids(&items), ["lunch"]);
+
+    // The series deleted: all its instances, cancelled.
+    g.delete_event(WORK, "oneonone");
+    let (items, _, _) = c
+        .all_pages(&c.events_url(WORK), &[single, ("syncToken", &token)])
+        .await;
+    assert_eq!(items.len(), 26, "{:?}", ids(&items));
+    assert!(items.iter().all(|e| e["status"] == "cancelled"));
+    assert!(
+        g.instances(WORK, None, None)
+            .iter()
+            .all(|e| e["id"] == "lunch")
+    );
+
+    // Without singleEvents the token returns the master itself.
+    let (_, _, token) = c.all_pages(&c.events_url(WORK), &[]).await;
+    g.put_event(WORK, weekly_master("RRULE:FREQ=DAILY"));
+    let (items, _, _) = c
+        .all_pages(&c.events_url(WORK), &[("syncToken", &token)])
+        .await;
+    assert_eq!(ids(&items), ["oneonone"]);
+    assert_eq!(items[0]["recurrence"][0], "RRULE:FREQ=DAILY");
+}
+
+#[tokio::test]
+async fn stamps_follow_the_clock_the_test_sets() {
+    let (g, c) = fake_with_calendar().await;
+    let clock = clock_at("2026-03-02T09:00:00Z");
+    g.set_clock(clock.shared());
+    let stored = g.put_event(WORK, timed("a", "A", "2026-03-03T09:00:00Z", 30));
+    assert_eq!(stored["created"], "2026-03-02T09:00:00.000Z");
+    assert_eq!(stored["updated"], "2026-03-02T09:00:00.000Z");
+    clock.advance(chrono::Duration::weeks(3));
+    let stored = g.put_event(WORK, timed("a", "A again", "2026-03-03T09:00:00Z", 30));
+    assert_eq!(stored["created"], "2026-03-02T09:00:00.000Z");
+    assert_eq!(stored["updated"], "2026-03-23T09:00:00.000Z");
+    let page = c.events(WORK, &[]).await;
+    assert_eq!(page.body["updated"], "2026-03-23T09:00:00.000Z");
+    // How far an endless series goes moves with the clock.
+    g.put_event(WORK, weekly_master("RRULE:FREQ=WEEKLY"));
+    let count = |g: &FakeGoogle| g.instances(WORK, None, None).len();
+    let before = count(&g);
+    clock.advance(chrono::Duration::weeks(5));
+    assert_eq!(count(&g), before + 5);
+}
+
+#[tokio::test]
+async fn a_last_page_can_come_without_a_sync_token() {
+    let (g, c) = fake_with_calendar().await;
+    for i in 0..5 {
+        g.put_event(
+            WORK,
+            timed(&format!("e{i}"), "E", "2026-03-03T09:00:00Z", 30),
+        );
+    }
+    g.set_page_size(3);
+    g.set_drop_sync_token(true);
+    let first = c.events(WORK, &[]).await;
+    let next = first.body["nextPageToken"].as_str().unwrap().to_owned();
+    let last = c.events(WORK, &[("pageToken", &next)]).await;
+    assert_eq!(ids(last.body["items"].as_array().unwrap()), ["e3", "e4"]);
+    assert!(last.body.get("nextPageToken").is_none());
+    assert!(last.body.get("nextSyncToken").is_none());
+    g.set_drop_sync_token(false);
+    let last = c.events(WORK, &[("pageToken", &next)]).await;
+    assert!(last.body["nextSyncToken"].is_string());
+}
+
+#[tokio::test]
+async fn instances_page_with_page_tokens_wherever_a_page_ends() {
+    let (g, c) = fake_with_calendar().await;
+    g.set_clock(clock_at("2026-03-01T08:00:00Z").shared());
+    g.put_event(WORK, weekly_master("RRULE:FREQ=WEEKLY;COUNT=10"));
+    g.put_event(WORK, timed("a", "A", "2026-03-03T09:00:00Z", 30));
+    g.put_event(WORK, timed("z", "Z", "2026-03-03T09:00:00Z", 30));
+    let everything = g.instances(WORK, None, None);
+    assert_eq!(everything.len(), 2 + 9);
+    for size in [1, 2, 4, 50] {
+        g.set_page_size(size);
+        let (items, pages, _) = c
+            .all_pages(&c.events_url(WORK), &[("singleEvents", "true")])
+            .await;
+        let mut got: Vec<&str> = ids(&items);
+        got.sort_unstable();
+        let mut want: Vec<&str> = ids(&everything);
+        want.sort_unstable();
+        assert_eq!(got, want, "page size {size}");
+        assert_eq!(pages, 11_usize.div_ceil(size), "page size {size}");
+    }
 }

@@ -7,9 +7,9 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
+use vica_core::demo;
 use vica_core::model::{EventRecord, EventStatus, EventTime, Provider, Response, SourceKind};
 use vica_fakes::FakeServer;
-use vica_fakes::demo;
 use vica_fakes::graph::{
     CalendarEntry, DEFAULT_ACCESS_TOKEN, DEFAULT_USER_ADDRESS, FakeGraph, Fault, event_json_as,
 };
@@ -673,4 +673,339 @@ async fn load_demo_serves_the_microsoft_calendar() {
             );
         }
     }
+}
+
+/// Six timed events on 2026-11-16, one per hour from 08:00.
+fn put_six(g: &FakeGraph, calendar: &str) {
+    for i in 0..6 {
+        let start = format!("2026-11-16T{:02}:00:00", 8 + i);
+        let end = format!("2026-11-16T{:02}:30:00", 8 + i);
+        g.put_event(calendar, timed(&format!("ev{i}"), "Meeting", &start, &end));
+    }
+}
+
+#[tokio::test]
+async fn delta_is_a_function_called_with_or_without_parentheses_on_either_path() {
+    let (g, c) = fake_with_calendars().await;
+    put_six(&g, WORK);
+    let window = "startDateTime=2026-11-16T00:00:00Z&endDateTime=2026-11-23T00:00:00Z";
+    // The documented v1.0 form, the SDKs' form (msgraph-sdk-python and -go:
+    // `…/calendarView/delta()`), the namespace-qualified one, and the
+    // per-calendar path in both spellings and another case.
+    let urls = [
+        format!("{}/me/calendarView/delta?{window}", c.base),
+        format!("{}/me/calendarView/delta()?{window}", c.base),
+        format!(
+            "{}/me/calendarview/microsoft.graph.delta()?{window}",
+            c.base
+        ),
+        format!("{}/me/calendar/calendarView/delta()?{window}", c.base),
+        format!(
+            "{}/me/calendars/{}/calendarView/delta()?{window}",
+            c.base,
+            enc(WORK)
+        ),
+        format!(
+            "{}/me/Calendars/{}/CalendarView/Delta?{window}",
+            c.base,
+            enc(WORK)
+        ),
+    ];
+    let mut links = Vec::new();
+    for url in &urls {
+        let (items, pages, delta) = c.round(url, &["odata.maxpagesize=4"]).await;
+        assert_eq!(
+            ids(&items),
+            ["ev0", "ev1", "ev2", "ev3", "ev4", "ev5"],
+            "{url}"
+        );
+        assert_eq!(pages, 2, "{url}");
+        links.push(delta);
+    }
+    // Each round's delta link goes on with what changed since.
+    g.put_event(
+        WORK,
+        timed("new", "Later", "2026-11-17T08:00:00", "2026-11-17T09:00:00"),
+    );
+    for link in &links {
+        let (items, _, _) = c.round(link, &[]).await;
+        assert_eq!(ids(&items), ["new"], "{link}");
+    }
+    // The default calendar's links are Graph's own spelling of its path.
+    assert!(
+        links[0].starts_with(&format!("{}/me/calendarview/delta?$deltatoken=", c.base)),
+        "{}",
+        links[0]
+    );
+    // A function Graph does not have is not a path.
+    let bad = c
+        .get(
+            &format!("{}/me/calendarView/deltas()?{window}", c.base),
+            &[],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_graph_error(&bad.body, "BadRequest");
+}
+
+#[tokio::test]
+async fn the_windowed_calendar_view_pages_with_top_and_skip() {
+    let (g, c) = fake_with_calendars().await;
+    put_six(&g, WORK);
+    g.put_event(
+        WORK,
+        timed(
+            "late",
+            "Next week",
+            "2026-11-24T08:00:00",
+            "2026-11-24T09:00:00",
+        ),
+    );
+    g.put_event(
+        WORK,
+        timed(
+            "gone",
+            "Deleted",
+            "2026-11-16T07:00:00",
+            "2026-11-16T07:30:00",
+        ),
+    );
+    g.delete_event(WORK, "gone");
+    g.cancel_event(WORK, "ev5");
+    let window = "startDateTime=2026-11-16T00:00:00Z&endDateTime=2026-11-23T00:00:00Z";
+    let mut url = format!(
+        "{}/me/calendars/{}/calendarView?{window}&$top=4",
+        c.base,
+        enc(WORK)
+    );
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let a = c.get(&url, &[]).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        assert!(
+            a.body.get("@odata.deltaLink").is_none(),
+            "a listing has no delta link"
+        );
+        pages += 1;
+        seen.extend(
+            ids(a.body["value"].as_array().unwrap())
+                .into_iter()
+                .map(str::to_owned),
+        );
+        match a.body["@odata.nextLink"].as_str() {
+            Some(next) => {
+                assert!(
+                    next.contains("$skip=4") && next.contains("$top=4"),
+                    "{next}"
+                );
+                assert!(next.contains("startDateTime="), "{next}");
+                url = next.to_owned();
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, 2);
+    // In the order of their starts; a cancelled meeting is still listed, a deleted one is not.
+    assert_eq!(seen, ["ev0", "ev1", "ev2", "ev3", "ev4", "ev5"]);
+    let cancelled = c
+        .get(&format!("{}/me/calendarView?{window}&$skip=5", c.base), &[])
+        .await;
+    assert_eq!(cancelled.body["value"][0]["isCancelled"], true);
+    // Without $top: odata.maxpagesize, else Graph's default page of ten.
+    let sized = c
+        .get(
+            &format!("{}/me/calendarView?{window}", c.base),
+            &["odata.maxpagesize=2"],
+        )
+        .await;
+    assert_eq!(sized.body["value"].as_array().unwrap().len(), 2);
+    for i in 0..8 {
+        g.put_event(
+            WORK,
+            timed(
+                &format!("more{i}"),
+                "M",
+                "2026-11-18T08:00:00",
+                "2026-11-18T09:00:00",
+            ),
+        );
+    }
+    let plain = c
+        .get(&format!("{}/me/calendarView?{window}", c.base), &[])
+        .await;
+    assert_eq!(plain.body["value"].as_array().unwrap().len(), 10);
+    assert!(plain.body["@odata.nextLink"].is_string());
+    // The window is required.
+    let none = c.get(&format!("{}/me/calendarView", c.base), &[]).await;
+    assert_eq!(none.status, StatusCode::BAD_REQUEST);
+    assert_graph_error(&none.body, "ErrorInvalidParameter");
+}
+
+#[tokio::test]
+async fn calendars_shared_with_the_user_need_calendars_read_shared() {
+    let (g, c) = fake_with_calendars().await;
+    g.put_event(
+        TEAM,
+        timed("t1", "Team", "2026-11-16T08:00:00", "2026-11-16T09:00:00"),
+    );
+    g.put_event(
+        WORK,
+        timed("w1", "Mine", "2026-11-16T08:00:00", "2026-11-16T09:00:00"),
+    );
+    let window = "startDateTime=2026-11-16T00:00:00Z&endDateTime=2026-11-23T00:00:00Z";
+    let team = [
+        format!("{}?{window}", c.delta_url(TEAM)),
+        format!(
+            "{}/me/calendars/{}/calendarView?{window}",
+            c.base,
+            enc(TEAM)
+        ),
+        format!("{}/me/calendars/{}/events/t1", c.base, enc(TEAM)),
+    ];
+    for url in &team {
+        assert_eq!(c.get(url, &[]).await.status, StatusCode::OK, "{url}");
+    }
+    g.set_granted_scopes(&["Calendars.Read", "User.Read"]);
+    for url in &team {
+        let a = c.get(url, &[]).await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{url}");
+        assert_graph_error(&a.body, "ErrorAccessDenied");
+    }
+    // The shared calendar is still listed, and the user's own are read as before.
+    let list = c.get(&format!("{}/me/calendars", c.base), &[]).await;
+    assert!(ids(list.body["value"].as_array().unwrap()).contains(&TEAM));
+    let (mine, _, _) = c
+        .round(&format!("{}?{window}", c.delta_url(WORK)), &[])
+        .await;
+    assert_eq!(ids(&mine), ["w1"]);
+    g.set_granted_scopes(&["Calendars.ReadWrite.Shared", "User.Read"]);
+    assert_eq!(c.get(&team[0], &[]).await.status, StatusCode::OK);
+    g.set_granted_scopes(&[]);
+    let me = c.get(&format!("{}/me", c.base), &[]).await;
+    assert_eq!(me.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn events_of_a_shared_calendar_are_not_found_under_me_events() {
+    let (g, c) = fake_with_calendars().await;
+    g.put_series_master_in(TEAM, json!({"id": "team-master", "subject": "Team sync"}));
+    g.put_series_master(json!({"id": "my-master", "subject": "My series"}));
+    g.put_event(
+        TEAM,
+        json!({"id": "team-occ", "subject": "Team sync", "type": "occurrence", "seriesMasterId": "team-master",
+               "start": {"dateTime": "2026-11-16T09:00:00", "timeZone": "UTC"},
+               "end": {"dateTime": "2026-11-16T09:30:00", "timeZone": "UTC"}}),
+    );
+    g.put_event(
+        WORK,
+        timed("mine", "Mine", "2026-11-16T08:00:00", "2026-11-16T09:00:00"),
+    );
+    for id in ["team-master", "team-occ"] {
+        let a = c.get(&format!("{}/me/events/{id}", c.base), &[]).await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND, "{id}");
+        assert_graph_error(&a.body, "ErrorItemNotFound");
+        let a = c
+            .get(
+                &format!("{}/me/calendars/{}/events/{id}", c.base, enc(TEAM)),
+                &[],
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{id}: {}", a.body);
+        assert_eq!(a.body["subject"], "Team sync");
+    }
+    assert_eq!(
+        c.get(
+            &format!("{}/me/calendars/{}/events/team-master", c.base, enc(TEAM)),
+            &[]
+        )
+        .await
+        .body["type"],
+        "seriesMaster"
+    );
+    // The user's own: under /me/events and under their calendar, not under another's.
+    for url in [
+        format!("{}/me/events/my-master", c.base),
+        format!("{}/me/events/mine", c.base),
+        format!("{}/me/calendars/{}/events/my-master", c.base, enc(WORK)),
+        format!("{}/me/calendars/{}/events/mine", c.base, enc(WORK)),
+    ] {
+        assert_eq!(c.get(&url, &[]).await.status, StatusCode::OK, "{url}");
+    }
+    for url in [
+        format!("{}/me/calendars/{}/events/mine", c.base, enc(TEAM)),
+        format!("{}/me/calendars/{}/events/my-master", c.base, enc(TEAM)),
+        format!("{}/me/calendars/{}/events/team-master", c.base, enc(WORK)),
+    ] {
+        assert_eq!(
+            c.get(&url, &[]).await.status,
+            StatusCode::NOT_FOUND,
+            "{url}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_refused_calendar_delta_answers_400_and_the_default_path_does_not() {
+    let (g, c) = fake_with_calendars().await;
+    put_six(&g, WORK);
+    let window = "startDateTime=2026-11-16T00:00:00Z&endDateTime=2026-11-23T00:00:00Z";
+    let per_calendar = format!("{}?{window}", c.delta_url(WORK));
+    let (_, _, link) = c.round(&per_calendar, &[]).await;
+    g.refuse_calendar_delta(WORK, true);
+    for url in [per_calendar.clone(), link] {
+        let a = c.get(&url, &[]).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{url}");
+        assert_graph_error(&a.body, "BadRequest");
+        assert!(
+            a.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("Change tracking is not supported"),
+            "{}",
+            a.body
+        );
+    }
+    // The default calendar through /me/calendarView/delta, and every listing, still answer.
+    let (items, _, _) = c
+        .round(&format!("{}/me/calendarView/delta?{window}", c.base), &[])
+        .await;
+    assert_eq!(items.len(), 6);
+    let view = format!(
+        "{}/me/calendars/{}/calendarView?{window}",
+        c.base,
+        enc(WORK)
+    );
+    assert_eq!(c.get(&view, &[]).await.status, StatusCode::OK);
+    g.refuse_calendar_delta(WORK, false);
+    assert_eq!(c.get(&per_calendar, &[]).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn what_the_fake_stamps_with_now_follows_its_clock() {
+    let (g, _) = fake_with_calendars().await;
+    let at = DateTime::parse_from_rfc3339("2031-02-03T04:05:06Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let clock = vica_core::clock::ManualClock::new(at);
+    g.set_clock(clock.shared());
+    let e = g.put_event(
+        WORK,
+        timed("e", "M", "2031-02-03T08:00:00", "2031-02-03T09:00:00"),
+    );
+    assert_eq!(e["createdDateTime"], "2031-02-03T04:05:06.0000000Z");
+    assert_eq!(e["lastModifiedDateTime"], "2031-02-03T04:05:06.0000000Z");
+    clock.advance(chrono::Duration::weeks(1));
+    g.cancel_event(WORK, "e");
+    let e = g.live_events(WORK);
+    assert!(e.is_empty(), "cancelled");
+    let renamed = g.put_event(
+        WORK,
+        timed("e", "Renamed", "2031-02-03T08:00:00", "2031-02-03T09:00:00"),
+    );
+    assert_eq!(renamed["createdDateTime"], "2031-02-03T04:05:06.0000000Z");
+    assert_eq!(
+        renamed["lastModifiedDateTime"],
+        "2031-02-10T04:05:06.0000000Z"
+    );
 }

@@ -12,7 +12,8 @@ use sha2::{Digest, Sha256};
 use vica_fakes::FakeServer;
 use vica_fakes::google::FakeGoogle;
 use vica_fakes::oauth::{
-    CLIENT_ID, CLIENT_SECRET, ClientAuth, DEFAULT_EMAIL, FakeOAuth, PUBLIC_CLIENT_ID, TokenFault,
+    CLIENT_ID, CLIENT_SECRET, ClientAuth, DEFAULT_EMAIL, FakeOAuth, GOOGLE_CLIENT_ID,
+    PUBLIC_CLIENT_ID, TokenFault,
 };
 
 const REDIRECT: &str = "http://127.0.0.1:49152/callback";
@@ -95,6 +96,41 @@ async fn exchange(fake: &FakeOAuth, code: &str, verifier: &str) -> (StatusCode, 
     )
     .await
 }
+
+/// Exchanges a code as `client_id`, with `secret` in the body when given.
+async fn exchange_as(
+    fake: &FakeOAuth,
+    client_id: &str,
+    secret: Option<&str>,
+    code: &str,
+    verifier: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", REDIRECT),
+        ("client_id", client_id),
+    ];
+    if let Some(secret) = secret {
+        form.push(("client_secret", secret));
+    }
+    if let Some(verifier) = verifier {
+        form.push(("code_verifier", verifier));
+    }
+    post(fake, "/token", &form).await
+}
+
+/// A whole sign-in as `client_id` (with its secret where it has one); the token response.
+async fn sign_in(fake: &FakeOAuth, client_id: &str, extra: &[(&str, &str)]) -> Value {
+    let q = authorize(fake, client_id, extra).await;
+    let secret = (client_id != PUBLIC_CLIENT_ID).then_some(CLIENT_SECRET);
+    let code = param(&q, "code").unwrap();
+    let (status, body) = exchange_as(fake, client_id, secret, code, Some(VERIFIER)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+const CALENDAR: &str = "https://www.googleapis.com/auth/calendar.readonly";
 
 async fn connected(fake: &FakeOAuth) -> Value {
     let q = authorize(fake, CLIENT_ID, &[]).await;
@@ -418,7 +454,8 @@ async fn issued_tokens_can_be_what_fake_google_accepts() {
     let fake = FakeOAuth::start().await.unwrap();
     let google = FakeGoogle::start().await.unwrap();
     fake.link_google(&google);
-    let body = connected(&fake).await;
+    let scope = format!("{CALENDAR} openid email");
+    let body = sign_in(&fake, CLIENT_ID, &[("scope", &scope)]).await;
     let access = body["access_token"].as_str().unwrap();
     let list = format!("{}/users/me/calendarList", google.base_url());
     let resp = http().get(&list).bearer_auth(access).send().await.unwrap();
@@ -445,4 +482,187 @@ async fn the_request_log_never_holds_secrets() {
     ] {
         assert!(!log.contains(secret), "{secret} in {log}");
     }
+}
+
+#[tokio::test]
+async fn google_gives_a_refresh_token_only_on_first_consent_or_with_prompt_consent() {
+    let fake = FakeOAuth::start().await.unwrap();
+    let offline = [("access_type", "offline")];
+    let first = sign_in(&fake, GOOGLE_CLIENT_ID, &offline).await;
+    let kept = first["refresh_token"].as_str().unwrap().to_owned();
+    // Google names `email` by its URL in what it granted.
+    assert_eq!(
+        first["scope"],
+        "openid https://www.googleapis.com/auth/userinfo.email"
+    );
+
+    // Signing in again: access granted already, so no consent screen and no refresh token.
+    let again = sign_in(&fake, GOOGLE_CLIENT_ID, &offline).await;
+    assert!(again["access_token"].as_str().is_some());
+    assert!(again.get("refresh_token").is_none(), "{again}");
+    assert!(fake.is_refresh_token_live(&kept));
+
+    // prompt=consent shows the screen again: a new refresh token, the old one still live.
+    let consent = sign_in(
+        &fake,
+        GOOGLE_CLIENT_ID,
+        &[
+            ("access_type", "offline"),
+            ("prompt", "select_account consent"),
+        ],
+    )
+    .await;
+    let second = consent["refresh_token"].as_str().unwrap();
+    assert_ne!(second, kept);
+    assert!(fake.is_refresh_token_live(&kept) && fake.is_refresh_token_live(second));
+
+    // Without access_type=offline there is none, even with prompt=consent.
+    let online = sign_in(&fake, GOOGLE_CLIENT_ID, &[("prompt", "consent")]).await;
+    assert!(online.get("refresh_token").is_none(), "{online}");
+
+    // Another user's first grant has one; so has a sign-in after the grants ended.
+    fake.set_user("bob@example.com", "Bob");
+    let bob = sign_in(&fake, GOOGLE_CLIENT_ID, &offline).await;
+    assert!(bob["refresh_token"].as_str().is_some());
+    fake.set_user(DEFAULT_EMAIL, "Alice");
+    fake.revoke_all_grants();
+    let back = sign_in(&fake, GOOGLE_CLIENT_ID, &offline).await;
+    assert!(back["refresh_token"].as_str().is_some());
+
+    // The generic client keeps handing one out every time.
+    for _ in 0..2 {
+        assert!(connected(&fake).await["refresh_token"].as_str().is_some());
+    }
+}
+
+#[tokio::test]
+async fn microsoft_gives_a_refresh_token_only_for_offline_access() {
+    let fake = FakeOAuth::start().await.unwrap();
+    let with = sign_in(
+        &fake,
+        PUBLIC_CLIENT_ID,
+        &[("scope", "Calendars.Read offline_access User.Read")],
+    )
+    .await;
+    assert!(with["refresh_token"].as_str().is_some());
+    let without = sign_in(
+        &fake,
+        PUBLIC_CLIENT_ID,
+        &[("scope", "Calendars.Read User.Read")],
+    )
+    .await;
+    assert!(without.get("refresh_token").is_none(), "{without}");
+}
+
+#[tokio::test]
+async fn a_withheld_scope_is_left_out_of_the_grant_and_fake_google_refuses_calendar_calls() {
+    let fake = FakeOAuth::start().await.unwrap();
+    let google = FakeGoogle::start().await.unwrap();
+    fake.link_google(&google);
+    let list = format!("{}/users/me/calendarList", google.base_url());
+    let scope = format!("{CALENDAR} openid email");
+    let asked = [("scope", scope.as_str()), ("access_type", "offline")];
+
+    // The user unticks calendar access on the consent screen.
+    fake.withhold_scopes(&[CALENDAR]);
+    let body = sign_in(&fake, GOOGLE_CLIENT_ID, &asked).await;
+    assert_eq!(
+        body["scope"],
+        "openid https://www.googleapis.com/auth/userinfo.email"
+    );
+    let access = body["access_token"].as_str().unwrap();
+    let resp = http().get(&list).bearer_auth(access).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let error: Value = resp.json().await.unwrap();
+    assert_eq!(error["error"]["code"], 403);
+    assert_eq!(
+        error["error"]["message"],
+        "Request had insufficient authentication scopes."
+    );
+    assert_eq!(
+        error["error"]["errors"][0]["reason"],
+        "insufficientPermissions"
+    );
+    let events = format!("{}/calendars/primary/events", google.base_url());
+    let resp = http()
+        .get(&events)
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+
+    // A refresh keeps the grant as it was.
+    let rt = body["refresh_token"].as_str().unwrap();
+    let (status, refreshed) = post(
+        &fake,
+        "/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", rt),
+            ("client_id", GOOGLE_CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(refreshed["scope"], body["scope"]);
+
+    // Ticked this time: the calendar answers.
+    fake.withhold_scopes(&[]);
+    let body = sign_in(
+        &fake,
+        GOOGLE_CLIENT_ID,
+        &[("scope", scope.as_str()), ("prompt", "consent")],
+    )
+    .await;
+    assert!(body["scope"].as_str().unwrap().contains(CALENDAR));
+    let access = body["access_token"].as_str().unwrap();
+    let resp = http().get(&list).bearer_auth(access).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_public_client_signs_in_with_pkce_alone() {
+    // Todoist's way for an app registered without a secret (Doist's own CLI).
+    let fake = FakeOAuth::start().await.unwrap();
+    fake.register_client("todoist-public", None);
+    let scope = [("scope", "data:read")];
+
+    let q = authorize(&fake, "todoist-public", &scope).await;
+    let code = param(&q, "code").unwrap();
+    let (status, body) = exchange_as(&fake, "todoist-public", None, code, Some(VERIFIER)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["scope"], "data:read");
+    let last = fake.token_requests().pop().unwrap();
+    assert_eq!(
+        (last.client_auth, last.had_code_verifier),
+        (ClientAuth::None, true)
+    );
+
+    // PKCE is what authenticates it: no verifier, or another one, is refused.
+    let q = authorize(&fake, "todoist-public", &scope).await;
+    let code = param(&q, "code").unwrap();
+    let (status, body) = exchange_as(&fake, "todoist-public", None, code, None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
+    let q = authorize(&fake, "todoist-public", &scope).await;
+    let other = "Qq".repeat(30);
+    let code = param(&q, "code").unwrap();
+    let (status, body) = exchange_as(&fake, "todoist-public", None, code, Some(&other)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    // A secret it was never given is refused.
+    let q = authorize(&fake, "todoist-public", &scope).await;
+    let code = param(&q, "code").unwrap();
+    let (status, body) =
+        exchange_as(&fake, "todoist-public", Some("guess"), code, Some(VERIFIER)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_client"))
+    );
 }

@@ -7,11 +7,12 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
+use vica_core::clock::ManualClock;
+use vica_core::demo;
 use vica_core::model::{Provider, SourceKind, TaskRecord};
 use vica_fakes::FakeServer;
-use vica_fakes::demo;
 use vica_fakes::todoist::{
-    DEFAULT_ACCESS_TOKEN, FakeTodoist, Fault, ProjectEntry, task_json, todoist_instant,
+    DEFAULT_ACCESS_TOKEN, FakeTodoist, Fault, Plan, ProjectEntry, task_json, todoist_instant,
 };
 
 struct Client {
@@ -44,6 +45,27 @@ impl Client {
             .send()
             .await
             .unwrap();
+        let status = r.status();
+        let headers = r.headers().clone();
+        let body = r.json().await.unwrap();
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// POSTs `/sync` with a form body, or a JSON one.
+    async fn sync(&self, form: &[(&str, &str)], json_body: Option<Value>) -> Answer {
+        let req = self
+            .http
+            .post(format!("{}/sync", self.base))
+            .bearer_auth(&self.token);
+        let req = match json_body {
+            Some(b) => req.json(&b),
+            None => req.form(form),
+        };
+        let r = req.send().await.unwrap();
         let status = r.status();
         let headers = r.headers().clone();
         let body = r.json().await.unwrap();
@@ -451,4 +473,322 @@ async fn load_demo_serves_the_todoist_projects() {
         assert!(completed.len() >= want_done, "{id}");
         assert!(want_open > 0 && want_done > 0);
     }
+}
+
+const ACTIVITIES: &str = "/activities";
+const COMPLETIONS: &str = r#"["item:completed"]"#;
+
+fn recurring(id: &str, project: &str, content: &str, due: &str, every: &str) -> Value {
+    json!({"id": id, "project_id": project, "content": content,
+           "due": {"date": due, "string": every, "lang": "en", "is_recurring": true, "timezone": null}})
+}
+
+#[tokio::test]
+async fn completing_a_recurring_task_moves_its_due_date_and_logs_the_completion_only() {
+    let (t, c) = fake_with_projects().await;
+    let clock = ManualClock::new(at("2026-11-18T12:00:00Z"));
+    t.set_clock(clock.shared());
+    t.set_plan(Plan::PRO);
+    t.put_task(recurring(
+        "water",
+        "p-work",
+        "Water the plants",
+        "2026-11-16",
+        "every day",
+    ));
+    t.put_task(recurring(
+        "review",
+        "p-work",
+        "Weekly review",
+        "2026-11-13T17:00:00",
+        "every week",
+    ));
+    t.put_task(json!({"id": "once", "project_id": "p-work", "content": "File taxes"}));
+    t.complete_task("water", at("2026-11-17T08:00:00Z")); // a day late
+    t.complete_task("review", at("2026-11-14T09:00:00Z"));
+    t.complete_task("once", at("2026-11-17T10:00:00Z"));
+
+    // The recurring tasks stay open, due at their next occurrence.
+    let (open, _) = c
+        .all("/tasks", &[("project_id", "p-work")], "results")
+        .await;
+    assert_eq!(ids(&open), ["review", "water"]);
+    let water = open.iter().find(|t| t["id"] == "water").unwrap();
+    assert_eq!(water["checked"], false);
+    assert!(water["completed_at"].is_null());
+    assert_eq!(
+        water["due"]["date"], "2026-11-18",
+        "the day after it was done"
+    );
+    let review = open.iter().find(|t| t["id"] == "review").unwrap();
+    assert_eq!(
+        review["due"]["date"], "2026-11-20T17:00:00",
+        "a week on, same time"
+    );
+    assert_eq!(
+        water["updated_at"], "2026-11-18T12:00:00.000000Z",
+        "stamped by the clock"
+    );
+
+    // The completed endpoint lists only the one-off task.
+    let q = [
+        ("since", "2026-11-01T00:00:00Z"),
+        ("until", "2026-11-30T00:00:00Z"),
+    ];
+    let a = c.get(COMPLETED, &q).await;
+    assert_eq!(ids(a.body["items"].as_array().unwrap()), ["once"]);
+
+    // The activity log has all three completions, newest first.
+    let a = c
+        .get(ACTIVITIES, &[("object_event_types", COMPLETIONS)])
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let events = a.body["results"].as_array().unwrap();
+    let objects: Vec<&str> = events
+        .iter()
+        .map(|e| e["object_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(objects, ["once", "water", "review"]);
+    let water = &events[1];
+    assert_eq!(water["object_type"], "item");
+    assert_eq!(water["event_type"], "completed");
+    assert_eq!(water["event_date"], "2026-11-17T08:00:00.000000Z");
+    assert_eq!(water["parent_project_id"], "p-work");
+    assert_eq!(water["extra_data"]["content"], "Water the plants");
+    assert_eq!(water["extra_data"]["is_recurring"], true);
+    assert!(water["id"].is_string() && water.get("initiator_id").is_some());
+    assert_eq!(events[0]["extra_data"]["is_recurring"], false);
+    assert!(a.body["next_cursor"].is_null());
+}
+
+#[tokio::test]
+async fn the_activity_log_filters_and_pages_with_cursors() {
+    let (t, c) = fake_with_projects().await;
+    let clock = ManualClock::new(at("2026-11-01T08:00:00Z"));
+    t.set_clock(clock.shared());
+    t.set_plan(Plan::PRO);
+    t.put_task(recurring(
+        "gym",
+        "p-work",
+        "Gym",
+        "2026-11-02",
+        "every 2 days",
+    ));
+    t.put_task(recurring(
+        "home",
+        "p-inbox",
+        "Tidy",
+        "2026-11-02",
+        "every day",
+    ));
+    for day in 2..9 {
+        let when = at(&format!("2026-11-{day:02}T07:00:00Z"));
+        t.complete_task("gym", when);
+        t.complete_task("home", when + Duration::minutes(5));
+    }
+    clock.set(at("2026-11-10T08:00:00Z"));
+    t.delete_task("home");
+
+    // Every kind of event, unless filtered: added twice, completed 14 times, deleted once.
+    let (all, _) = c.all(ACTIVITIES, &[("limit", "100")], "results").await;
+    assert_eq!(all.len(), 17);
+    let kinds = |events: &[Value]| -> Vec<String> {
+        events
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}:{}",
+                    e["object_type"].as_str().unwrap(),
+                    e["event_type"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(kinds(&all)[0], "item:deleted");
+    // As a JSON array, repeated, or half a filter.
+    for q in [
+        vec![("object_event_types", COMPLETIONS)],
+        vec![("object_event_types", "item:completed")],
+        vec![
+            ("object_event_types", ":completed"),
+            ("object_event_types", "note:added"),
+        ],
+        vec![("object_type", "item"), ("event_type", "completed")],
+    ] {
+        let (done, _) = c.all(ACTIVITIES, &q, "results").await;
+        assert_eq!(done.len(), 14, "{q:?}");
+        assert!(kinds(&done).iter().all(|k| k == "item:completed"));
+    }
+    // The deleted task's completions stay in the log, under their project.
+    let q = [
+        ("object_event_types", COMPLETIONS),
+        ("parent_project_id", "p-inbox"),
+    ];
+    let (home, _) = c.all(ACTIVITIES, &q, "results").await;
+    assert_eq!(home.len(), 7);
+    assert!(home.iter().all(|e| e["object_id"] == "home"));
+    // date_from is inclusive, date_to exclusive; dates or instants.
+    let q = [
+        ("object_event_types", COMPLETIONS),
+        ("date_from", "2026-11-03T07:00:00Z"),
+        ("date_to", "2026-11-05"),
+    ];
+    let (span, _) = c.all(ACTIVITIES, &q, "results").await;
+    let dates: Vec<&str> = span
+        .iter()
+        .map(|e| e["event_date"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            "2026-11-04T07:05:00.000000Z",
+            "2026-11-04T07:00:00.000000Z",
+            "2026-11-03T07:05:00.000000Z",
+            "2026-11-03T07:00:00.000000Z",
+        ]
+    );
+    // Pages of `limit`, newest first, without gaps or repeats.
+    let q = [("object_event_types", COMPLETIONS), ("limit", "3")];
+    let (paged, pages) = c.all(ACTIVITIES, &q, "results").await;
+    assert_eq!(pages, 5);
+    let whole: Vec<&Value> = all
+        .iter()
+        .filter(|e| e["event_type"] == "completed")
+        .collect();
+    assert_eq!(paged.iter().collect::<Vec<_>>(), whole);
+    // Limits and cursors are checked.
+    for bad in ["0", "101", "x"] {
+        let a = c.get(ACTIVITIES, &[("limit", bad)]).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "limit {bad}");
+        assert_eq!(a.body["error_extra"]["argument"], "limit");
+    }
+    let first = c.get(ACTIVITIES, &q).await;
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let other = c
+        .get(
+            ACTIVITIES,
+            &[
+                q[0],
+                ("limit", "3"),
+                ("parent_project_id", "p-work"),
+                ("cursor", &cursor),
+            ],
+        )
+        .await;
+    assert_eq!(
+        other.status,
+        StatusCode::BAD_REQUEST,
+        "a cursor belongs to its query"
+    );
+    t.invalidate_cursors();
+    let a = c.get(ACTIVITIES, &[q[0], q[1], ("cursor", &cursor)]).await;
+    assert_todoist_error(&a.body, 400, "INVALID_ARGUMENT_VALUE");
+    let a = c.get(ACTIVITIES, &[("date_from", "last week")]).await;
+    assert_todoist_error(&a.body, 400, "INVALID_ARGUMENT_VALUE");
+}
+
+#[tokio::test]
+async fn the_plan_decides_how_far_back_the_log_reaches() {
+    let (t, c) = fake_with_projects().await;
+    let clock = ManualClock::new(at("2026-11-01T12:00:00Z"));
+    t.set_clock(clock.shared());
+    t.put_task(recurring(
+        "water",
+        "p-work",
+        "Water",
+        "2026-11-01",
+        "every day",
+    ));
+    for day in 1..=20 {
+        t.complete_task("water", at(&format!("2026-11-{day:02}T09:00:00Z")));
+    }
+    clock.set(at("2026-11-20T12:00:00Z"));
+    async fn done(c: &Client) -> Vec<Value> {
+        let q = [
+            ("object_event_types", COMPLETIONS),
+            ("date_from", "2026-10-01"),
+        ];
+        c.all(ACTIVITIES, &q, "results").await.0
+    }
+    // Free: seven days back from now, whatever date_from asks for.
+    let free = done(&c).await;
+    assert_eq!(free.len(), 7, "the 14th to the 20th: {free:?}");
+    assert_eq!(
+        free.last().unwrap()["event_date"],
+        "2026-11-14T09:00:00.000000Z"
+    );
+    t.set_plan(Plan::PRO);
+    assert_eq!(done(&c).await.len(), 20);
+    // A week passes: the free plan forgets another week.
+    t.set_plan(Plan::FREE);
+    clock.set(at("2026-11-27T12:00:00Z"));
+    let later = done(&c).await;
+    assert_eq!(
+        later.len(),
+        0,
+        "nothing completed since the 20th: {later:?}"
+    );
+
+    // The plan as /sync tells it, form-encoded as the docs show or as JSON as the SDK sends it.
+    let form = [
+        ("sync_token", "*"),
+        ("resource_types", r#"["user_plan_limits"]"#),
+    ];
+    let a = c.sync(&form, None).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let current = &a.body["user_plan_limits"]["current"];
+    assert_eq!(current["plan_name"], "free");
+    assert_eq!(current["activity_log"], true);
+    assert_eq!(current["activity_log_limit"], 7);
+    assert_eq!(a.body["user_plan_limits"]["next"]["activity_log_limit"], -1);
+    assert_eq!(a.body["full_sync"], true);
+    assert!(a.body["sync_token"].is_string());
+    t.set_plan(Plan::PRO);
+    let a = c
+        .sync(
+            &[],
+            Some(json!({"sync_token": "*", "resource_types": ["user_plan_limits"]})),
+        )
+        .await;
+    assert_eq!(
+        a.body["user_plan_limits"]["current"]["activity_log_limit"],
+        -1
+    );
+    assert!(a.body["user_plan_limits"]["next"].is_null());
+    // Other resources are not served; a request without a token or types is refused.
+    let a = c
+        .sync(
+            &[("sync_token", "*"), ("resource_types", r#"["projects"]"#)],
+            None,
+        )
+        .await;
+    assert!(a.body.get("user_plan_limits").is_none());
+    let a = c.sync(&[("sync_token", "*")], None).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    t.hide_plan_limits(true);
+    let a = c.sync(&form, None).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.body.get("user_plan_limits").is_none());
+}
+
+#[tokio::test]
+async fn the_clock_stamps_tasks_and_events() {
+    let (t, c) = fake_with_projects().await;
+    let clock = ManualClock::new(at("2030-01-02T03:04:05Z"));
+    t.set_clock(clock.shared());
+    let task = t.put_task(json!({"id": "n", "project_id": "p-work", "content": "New"}));
+    assert_eq!(task["added_at"], "2030-01-02T03:04:05.000000Z");
+    assert_eq!(task["updated_at"], "2030-01-02T03:04:05.000000Z");
+    clock.advance(Duration::days(1));
+    t.move_task("n", "p-inbox");
+    let (inbox, _) = c
+        .all("/tasks", &[("project_id", "p-inbox")], "results")
+        .await;
+    assert_eq!(inbox[0]["added_at"], "2030-01-02T03:04:05.000000Z");
+    assert_eq!(inbox[0]["updated_at"], "2030-01-03T03:04:05.000000Z");
+    t.set_plan(Plan::PRO);
+    let (events, _) = c.all(ACTIVITIES, &[], "results").await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["event_type"], "added");
+    assert_eq!(events[0]["event_date"], "2030-01-02T03:04:05.000000Z");
 }

@@ -12,7 +12,7 @@
 
 use std::io::Read;
 
-use chrono::{Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, Duration, Local, SecondsFormat, TimeZone, Utc};
 use serde_json::json;
 use vica_fakes::google::{CalendarEntry, FakeGoogle};
 use vica_fakes::oauth::{self, FakeOAuth};
@@ -87,7 +87,7 @@ async fn todoist(args: &[String]) -> Result<Servers, String> {
             "project_id": "e2e-errands",
             "content": content,
             "checked": true,
-            "completed_at": (now - ago).to_rfc3339_opts(SecondsFormat::Micros, true),
+            "completed_at": within_this_week(now - ago, now).to_rfc3339_opts(SecondsFormat::Micros, true),
         }));
     }
     let base = fake.base_url();
@@ -95,6 +95,19 @@ async fn todoist(args: &[String]) -> Result<Servers, String> {
     // The fake has no user endpoint: the account is labelled "Todoist".
     println!("VICA_TODOIST_USERINFO_URL={base}/user");
     Ok(Servers::Todoist(fake))
+}
+
+/// `at`, or the start of this week (Monday 00:00 on this machine's clock)
+/// when `at` falls before it: the tests look for these items in the week the
+/// app opens on, also when they run early on a Monday.
+fn within_this_week(at: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    let today = now.with_timezone(&Local).date_naive();
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let start = monday
+        .and_hms_opt(0, 0, 0)
+        .and_then(|midnight| Local.from_local_datetime(&midnight).earliest())
+        .map_or(at, |start| start.with_timezone(&Utc));
+    at.max(start)
 }
 
 async fn google_oauth() -> Result<Servers, String> {
@@ -109,7 +122,8 @@ async fn google_oauth() -> Result<Servers, String> {
     calendar.primary = true;
     calendar.background_color = Some("#0b8043".into());
     google.add_calendar(calendar);
-    let start = Utc::now() - Duration::hours(2);
+    let now = Utc::now();
+    let start = within_this_week(now - Duration::hours(2), now);
     google.put_event(
         oauth::DEFAULT_EMAIL,
         json!({
@@ -120,7 +134,8 @@ async fn google_oauth() -> Result<Servers, String> {
         }),
     );
     println!("VICA_GOOGLE_API_BASE={}", google.base_url());
-    println!("VICA_GOOGLE_CLIENT_ID={}", oauth::CLIENT_ID);
+    // A client that follows Google's refresh-token rules (prompt=consent).
+    println!("VICA_GOOGLE_CLIENT_ID={}", oauth::GOOGLE_CLIENT_ID);
     println!("VICA_GOOGLE_CLIENT_SECRET={}", oauth::CLIENT_SECRET);
     println!("VICA_GOOGLE_AUTH_URL={}", auth.authorize_url());
     println!("VICA_GOOGLE_TOKEN_URL={}", auth.token_url());
