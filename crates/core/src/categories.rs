@@ -31,6 +31,7 @@ use crate::{Error, Result};
 /// What counted time was spent on. Declared from the highest priority down:
 /// where two categories overlap, the earlier one gets the time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// Events with other attendees.
@@ -75,6 +76,7 @@ impl Category {
 /// What the user assigns a title pattern or a recurring series to: a
 /// category, or "never count it".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Assignment {
     /// Listed, never counted.
@@ -124,6 +126,7 @@ impl Assignment {
 /// A title rule: events whose title contains `pattern` (ignoring case) are
 /// excluded or put in another category. The first matching rule applies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct TitleRule {
     pub pattern: String,
     pub assign: Assignment,
@@ -139,6 +142,7 @@ impl TitleRule {
 
 /// The user's attended-time rules (part of [`crate::settings::Settings`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(default)]
 pub struct TimeRules {
     /// Events the user answered "maybe" to count.
@@ -188,6 +192,7 @@ impl TimeRules {
 
 /// A day-level note that is never hours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Annotation {
     OutOfOffice,
@@ -197,6 +202,7 @@ pub enum Annotation {
 
 /// Why an event's time does not count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum NotCounted {
     Declined,
@@ -316,6 +322,7 @@ impl Rules<'_> {
 
 /// Minutes per category (and out-of-office days) for a day or a week.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CategoryTotals {
     pub meetings: i64,
     pub focus: i64,
@@ -370,26 +377,27 @@ pub fn split_minutes(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> CategoryTotals {
-    let clipped: Vec<(Category, DateTime<Utc>, DateTime<Utc>)> = intervals
-        .iter()
-        .map(|&(c, s, e)| (c, s.max(from), e.min(to)))
-        .filter(|(_, s, e)| s < e)
-        .collect();
-    let mut cuts: Vec<DateTime<Utc>> = clipped.iter().flat_map(|&(_, s, e)| [s, e]).collect();
-    cuts.sort();
-    cuts.dedup();
-    // Seconds by category, indexed by the enum's discriminant.
-    let mut seconds = [0i64; Category::ALL.len()];
-    for pair in cuts.windows(2) {
-        let (a, b) = (pair[0], pair[1]);
-        let top = clipped
-            .iter()
-            .filter(|&&(_, s, e)| s <= a && e >= b)
-            .map(|&(c, _, _)| c)
-            .min();
-        if let Some(c) = top {
-            seconds[c as usize] += (b - a).num_seconds();
+    // A sweep over the clipped intervals' ends: between two consecutive
+    // instants, the time goes to the highest category under way.
+    let mut ends: Vec<(DateTime<Utc>, i32, Category)> = Vec::with_capacity(intervals.len() * 2);
+    for &(c, s, e) in intervals {
+        let (s, e) = (s.max(from), e.min(to));
+        if s < e {
+            ends.push((s, 1, c));
+            ends.push((e, -1, c));
         }
+    }
+    ends.sort_by_key(|&(t, _, _)| t);
+    // Seconds by category and intervals under way, indexed by the enum's discriminant.
+    let mut seconds = [0i64; Category::ALL.len()];
+    let mut open = [0i32; Category::ALL.len()];
+    let mut last: Option<DateTime<Utc>> = None;
+    for (t, delta, c) in ends {
+        if let (Some(a), Some(top)) = (last, open.iter().position(|n| *n > 0)) {
+            seconds[top] += (t - a).num_seconds();
+        }
+        open[c as usize] += delta;
+        last = Some(t);
     }
     let mut totals = CategoryTotals::default();
     for c in Category::ALL {

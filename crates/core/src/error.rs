@@ -58,6 +58,15 @@ pub enum Error {
     )]
     InvalidWeek { input: String },
 
+    /// A month or quarter key that is not of the form `2026-12` or `2026-Q4`.
+    #[error("invalid {kind} {input:?}: expected {example} (a year from 1970 to 9999, then {rest})")]
+    InvalidPeriod {
+        kind: &'static str,
+        input: String,
+        example: &'static str,
+        rest: &'static str,
+    },
+
     /// A time zone name that is not an IANA zone.
     #[error("unknown time zone {0:?}: expected an IANA name like Europe/Berlin")]
     InvalidTimeZone(String),

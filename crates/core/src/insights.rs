@@ -22,6 +22,7 @@ pub type Interval = (i64, DateTime<Utc>, DateTime<Utc>);
 
 /// The part of each working day that counts as working hours.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct WorkingHours {
     /// Local start of the working day, "09:00".
     #[serde(serialize_with = "hh_mm")]
@@ -31,6 +32,7 @@ pub struct WorkingHours {
     pub end: NaiveTime,
     /// The days that have working hours, "monday" … "sunday".
     #[serde(serialize_with = "weekday_names")]
+    #[cfg_attr(test, ts(type = "Array<Weekday>"))]
     pub days: Vec<Weekday>,
 }
 
@@ -74,6 +76,7 @@ fn hh_mm<S: serde::Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
 
 /// Insights into one week.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Insights {
     /// One entry per day of the week, in order.
     pub per_day: Vec<DaySources>,
@@ -81,10 +84,13 @@ pub struct Insights {
     /// week has working hours at all. Ties go to the earliest.
     pub longest_free_block: Option<FreeBlock>,
     pub working_hours: WorkingHours,
+    /// The working days in a few words, in the order of this week: "Mon–Fri".
+    pub working_days: String,
 }
 
 /// A day's minutes in events, by source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct DaySources {
     pub date: NaiveDate,
     /// Sources with time on this day, by source id; the minutes add up to the
@@ -94,6 +100,7 @@ pub struct DaySources {
 
 /// Minutes of one source on one day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SourceMinutes {
     pub source_id: i64,
     pub minutes: i64,
@@ -101,6 +108,7 @@ pub struct SourceMinutes {
 
 /// A stretch of free working time on one day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct FreeBlock {
     pub date: NaiveDate,
     /// Local wall-clock times, "13:00".
@@ -149,12 +157,54 @@ impl Insights {
             end: e.with_timezone(&tz).format("%H:%M").to_string(),
             minutes: len.num_minutes(),
         });
+        let order: Vec<Weekday> = days.iter().map(Datelike::weekday).collect();
         Insights {
             per_day,
             longest_free_block,
+            working_days: describe_days(&working_hours.days, &order),
             working_hours,
         }
     }
+}
+
+/// The `working` days in a few words, in `order` (the days of the user's
+/// week): runs of three or more as "Mon–Fri", others listed ("Mon, Wed,
+/// Fri"); a run may wrap past the end of the week ("Sun–Thu" in a week from
+/// Monday).
+pub fn describe_days(working: &[Weekday], order: &[Weekday]) -> String {
+    let on: Vec<bool> = order.iter().map(|d| working.contains(d)).collect();
+    let n = on.len();
+    if on.iter().all(|&v| v) {
+        return "every day".into();
+    }
+    if !on.iter().any(|&v| v) {
+        return "no days".into();
+    }
+    let before = |i: usize| on[(i + n - 1) % n];
+    // Start at a working day that follows a day off, so no run is cut in two.
+    let first = (0..n).find(|&i| on[i] && !before(i)).unwrap_or(0);
+    let mut runs: Vec<Vec<Weekday>> = Vec::new();
+    for k in 0..n {
+        let i = (first + k) % n;
+        if !on[i] {
+            continue;
+        }
+        match runs.last_mut() {
+            Some(run) if k > 0 && before(i) => run.push(order[i]),
+            _ => runs.push(vec![order[i]]),
+        }
+    }
+    let short = |d: &Weekday| {
+        let name = d.to_string();
+        name.chars().take(3).collect::<String>()
+    };
+    runs.iter()
+        .map(|run| match (run.first(), run.last()) {
+            (Some(a), Some(b)) if run.len() >= 3 => format!("{}–{}", short(a), short(b)),
+            _ => run.iter().map(short).collect::<Vec<_>>().join(", "),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The time in `[from, to)` covered by `intervals`, each moment given to the
@@ -257,6 +307,44 @@ pub(crate) fn local_instant(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTim
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn working_days_are_named_in_runs_in_the_order_of_the_users_week() {
+        use Weekday::*;
+        let from_monday = [Mon, Tue, Wed, Thu, Fri, Sat, Sun];
+        let from_sunday = [Sun, Mon, Tue, Wed, Thu, Fri, Sat];
+        let weekdays = [Mon, Tue, Wed, Thu, Fri];
+        assert_eq!(describe_days(&weekdays, &from_monday), "Mon–Fri");
+        assert_eq!(describe_days(&weekdays, &from_sunday), "Mon–Fri");
+        let sun_to_thu = [Sun, Mon, Tue, Wed, Thu];
+        assert_eq!(describe_days(&sun_to_thu, &from_sunday), "Sun–Thu");
+        assert_eq!(
+            describe_days(&sun_to_thu, &from_monday),
+            "Sun–Thu",
+            "wraps past the week's end"
+        );
+        assert_eq!(
+            describe_days(&[Mon, Tue, Wed, Thu], &from_monday),
+            "Mon–Thu"
+        );
+        assert_eq!(
+            describe_days(&[Mon, Wed, Fri], &from_monday),
+            "Mon, Wed, Fri"
+        );
+        assert_eq!(describe_days(&[Sat, Sun], &from_monday), "Sat, Sun");
+        assert_eq!(describe_days(&[Sat, Sun], &from_sunday), "Sat, Sun");
+        assert_eq!(
+            describe_days(&[Mon, Tue, Wed, Fri], &from_monday),
+            "Mon–Wed, Fri"
+        );
+        assert_eq!(describe_days(&[Thu], &from_monday), "Thu");
+        assert_eq!(describe_days(&from_sunday, &from_monday), "every day");
+        assert_eq!(describe_days(&[], &from_monday), "no days");
+        assert_eq!(
+            describe_days(&[Fri, Mon, Tue, Wed, Thu], &from_monday),
+            "Mon–Fri"
+        );
+    }
 
     fn berlin() -> Tz {
         "Europe/Berlin".parse().unwrap()

@@ -33,6 +33,7 @@ pub fn clip(text: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
 
 /// A service Vica reads from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Provider {
     Google,
@@ -80,6 +81,7 @@ impl std::str::FromStr for Provider {
 
 /// Whether a source holds calendar events or tasks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     Calendar,
@@ -196,6 +198,7 @@ impl EventStatus {
 
 /// The user's own answer to an invitation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Response {
     Accepted,
@@ -219,6 +222,7 @@ impl Response {
 /// `eventType` names these; Graph and ICS express them through `showAs` /
 /// `X-MICROSOFT-CDO-BUSYSTATUS` (`oof`, `workingElsewhere`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// An ordinary event: a meeting or an appointment.
@@ -267,6 +271,7 @@ impl EventKind {
 /// `transparency` (opaque is busy, transparent is free), ICS `TRANSP` and
 /// `X-MICROSOFT-CDO-BUSYSTATUS`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ShowAs {
     #[default]
@@ -401,8 +406,22 @@ pub struct Task {
     pub record: TaskRecord,
 }
 
+/// A span of a source's history as one listing saw it: asked for, and read
+/// in full or not. A provider whose log forgets (Todoist's activity log keeps
+/// as many days as the account's plan allows) may no longer have what a
+/// listing asks for; where a span was asked for and never read, completions
+/// may be missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistorySpan {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// Read in full (`true`), or only asked for (`false`).
+    pub read: bool,
+}
+
 /// The user's reflection on a week. Only the user writes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Reflection {
     pub went_well: String,
     pub didnt_go_well: String,

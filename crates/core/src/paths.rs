@@ -39,11 +39,52 @@ pub fn config_dir() -> Result<PathBuf> {
 }
 
 /// Creates the data dir if needed and returns the database path inside it.
+/// On Unix the folder is the user's alone (0700), also when an older Vica
+/// or another tool made it with wider permissions.
 pub fn database_path(data_dir: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(data_dir).map_err(|source| Error::Io {
         action: "cannot create the data directory",
         path: data_dir.to_path_buf(),
         source,
     })?;
+    keep_private(data_dir);
     Ok(data_dir.join(DATABASE_FILE))
+}
+
+/// On Unix, takes every group and other permission off `path` (a folder
+/// keeps at most 0700, a file 0600), leaving the owner's as they are;
+/// elsewhere the per-user folders are private already. Best effort: a path
+/// that cannot be changed (another owner, a read-only file system) stays as
+/// it is, and writing to it fails on its own.
+pub fn keep_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode();
+            if mode & 0o077 != 0 {
+                let _ =
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// Creates `path` as an empty file only the user can read and write (0600 on
+/// Unix), unless it exists already.
+pub fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }

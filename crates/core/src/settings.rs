@@ -9,6 +9,7 @@ use crate::{Error, Result};
 
 /// The day a week starts on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum WeekStart {
     #[default]
@@ -30,8 +31,24 @@ impl std::str::FromStr for WeekStart {
     }
 }
 
+impl WeekStart {
+    /// The seven weekdays in the order of a week that starts here.
+    pub fn weekdays(self) -> [chrono::Weekday; 7] {
+        let first = match self {
+            WeekStart::Monday => chrono::Weekday::Mon,
+            WeekStart::Sunday => chrono::Weekday::Sun,
+        };
+        let mut days = [first; 7];
+        for i in 1..7 {
+            days[i] = days[i - 1].succ();
+        }
+        days
+    }
+}
+
 /// All settings with their defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(default)]
 pub struct Settings {
     pub week_start: WeekStart,
@@ -48,24 +65,32 @@ pub struct Settings {
     pub vault_dir: Option<String>,
     /// File name of a week's note inside the vault: `{year}`, `{week}`, `{start}`, `{end}`.
     pub vault_pattern: String,
+    /// File name of a month's or quarter's note inside the vault: `{period}`
+    /// (`2026-12`, `2026-Q4`), `{year}`, `{start}`, `{end}`.
+    pub vault_period_pattern: String,
     /// A weekly reminder to do the review; off when `None`.
     pub reminder: Option<Reminder>,
     /// Which events count as time spent, and as what.
     pub time_rules: TimeRules,
     /// The hours of the week the longest free block is looked for in.
     pub working_hours: WorkingHoursSetting,
+    /// Import history back to this day (local midnight), beyond the sync
+    /// window: `None` imports nothing. See [`check_history_since`].
+    pub history_since: Option<chrono::NaiveDate>,
 }
 
 /// The user's working hours as stored: local clock times and weekday names,
 /// checked by [`WorkingHoursSetting::parse`]. One span a day, the same on
 /// every working day; which days work is independent of the week start.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct WorkingHoursSetting {
     /// Local start of the working day, "HH:MM".
     pub start: String,
     /// Local end of the working day, "HH:MM", after the start.
     pub end: String,
     /// The working days, "monday" … "sunday"; at least one.
+    #[cfg_attr(test, ts(type = "Array<Weekday>"))]
     pub days: Vec<String>,
 }
 
@@ -121,8 +146,10 @@ impl WorkingHoursSetting {
 
 /// When to remind the user of the weekly review.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Reminder {
     /// "monday" … "sunday".
+    #[cfg_attr(test, ts(type = "Weekday"))]
     pub weekday: String,
     /// Local time, "HH:MM".
     pub time: String,
@@ -156,9 +183,11 @@ impl Default for Settings {
             sync_weeks_ahead: 4,
             vault_dir: None,
             vault_pattern: crate::export::DEFAULT_PATTERN.to_owned(),
+            vault_period_pattern: crate::export::DEFAULT_PERIOD_PATTERN.to_owned(),
             reminder: None,
             time_rules: TimeRules::default(),
             working_hours: WorkingHoursSetting::default(),
+            history_since: None,
         }
     }
 }
@@ -180,10 +209,25 @@ impl Settings {
         }
         self.time_rules.validate()?;
         self.working_hours.parse()?;
-        if self.vault_pattern.trim().is_empty() {
+        if let Some(since) = self.history_since {
+            check_history_since(since, today())?;
+        }
+        if let Err(e) = crate::export::vault::check_pattern(&self.vault_pattern) {
             return Err(Error::InvalidSetting {
                 key: "vault_pattern".into(),
-                reason: "the file-name pattern is empty".into(),
+                reason: match e {
+                    crate::export::ExportError::Pattern { reason, .. } => reason,
+                    other => other.to_string(),
+                },
+            });
+        }
+        if let Err(e) = crate::export::check_period_pattern(&self.vault_period_pattern) {
+            return Err(Error::InvalidSetting {
+                key: "vault_period_pattern".into(),
+                reason: match e {
+                    crate::export::ExportError::Pattern { reason, .. } => reason,
+                    other => other.to_string(),
+                },
             });
         }
         if !(1..=520).contains(&self.sync_weeks_back) || !(1..=104).contains(&self.sync_weeks_ahead)
@@ -210,6 +254,39 @@ impl Settings {
             .or_else(system_zone)
             .unwrap_or(chrono_tz::UTC)
     }
+}
+
+/// The earliest day history can be imported from.
+pub const HISTORY_EARLIEST: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(1970, 1, 1) {
+    Some(d) => d,
+    None => panic!("1970-01-01 is a date"),
+};
+
+/// Today as the latest of the local and the UTC calendar day, so a date that
+/// is today anywhere the user might be is not "in the future".
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now()
+        .date_naive()
+        .max(chrono::Utc::now().date_naive())
+}
+
+/// A day to import history back to: from 1970-01-01 up to `today`.
+pub fn check_history_since(since: chrono::NaiveDate, today: chrono::NaiveDate) -> Result<()> {
+    let bad = |reason: String| Error::InvalidSetting {
+        key: "history_since".into(),
+        reason,
+    };
+    if since > today {
+        return Err(bad(format!(
+            "{since} is in the future; give a past date (YYYY-MM-DD) from 1970-01-01 up to today ({today})"
+        )));
+    }
+    if since < HISTORY_EARLIEST {
+        return Err(bad(format!(
+            "{since} is before 1970-01-01; give a date (YYYY-MM-DD) from 1970-01-01 up to today ({today})"
+        )));
+    }
+    Ok(())
 }
 
 /// Parses an IANA zone name.
@@ -249,6 +326,93 @@ mod tests {
             Err(Error::InvalidSetting { key, reason }) if key == "working hours" => reason,
             other => panic!("expected a working-hours refusal, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn history_since_is_a_past_date_from_1970() {
+        let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        let today = day("2026-12-07");
+        check_history_since(day("1970-01-01"), today).unwrap();
+        check_history_since(day("2026-12-07"), today).unwrap();
+        for (since, says) in [
+            ("2026-12-08", "is in the future"),
+            ("2030-01-01", "is in the future"),
+            ("1969-12-31", "is before 1970-01-01"),
+            ("1900-01-01", "is before 1970-01-01"),
+        ] {
+            match check_history_since(day(since), today) {
+                Err(Error::InvalidSetting { key, reason }) if key == "history_since" => {
+                    assert!(reason.contains(says), "{since}: {reason}");
+                    assert!(reason.contains("YYYY-MM-DD"), "{since}: {reason}");
+                }
+                other => panic!("{since}: expected a refusal, got {other:?}"),
+            }
+        }
+        // Through `validate`, against the real today.
+        let future = Settings {
+            history_since: Some(chrono::Utc::now().date_naive() + chrono::Duration::days(3)),
+            ..Settings::default()
+        };
+        assert!(future.validate().is_err());
+        let past = Settings {
+            history_since: Some(day("2020-01-01")),
+            ..Settings::default()
+        };
+        past.validate().unwrap();
+    }
+
+    #[test]
+    fn a_period_pattern_is_checked_like_the_week_pattern() {
+        for (pattern, ok) in [
+            ("Reviews/{period}.md", true),
+            ("{year}/{period}.md", true),
+            ("../{period}.md", false),
+            ("Reviews/{week}.md", false),
+            ("Reviews/{year}.md", false),
+        ] {
+            let s = Settings {
+                vault_period_pattern: pattern.into(),
+                ..Settings::default()
+            };
+            match s.validate() {
+                Ok(()) => assert!(ok, "{pattern} was accepted"),
+                Err(Error::InvalidSetting { key, .. }) => {
+                    assert!(!ok, "{pattern} was refused");
+                    assert_eq!(key, "vault_period_pattern");
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(
+            Settings::default().vault_period_pattern,
+            "Reviews/{period}.md"
+        );
+    }
+
+    #[test]
+    fn a_vault_pattern_is_checked_before_it_is_saved() {
+        for (pattern, says) in [
+            ("", "empty"),
+            ("../{week}.md", "inside the vault"),
+            (".obsidian/plugins/{week}.md", "hidden"),
+            ("{week}.pth", "end in .md"),
+        ] {
+            let settings = Settings {
+                vault_pattern: pattern.into(),
+                ..Settings::default()
+            };
+            match settings.validate() {
+                Err(Error::InvalidSetting { key, reason }) if key == "vault_pattern" => {
+                    assert!(reason.contains(says), "{pattern:?}: {reason}")
+                }
+                other => panic!("{pattern:?}: expected a refusal, got {other:?}"),
+            }
+        }
+        let fine = Settings {
+            vault_pattern: "Reviews/{year}/{year}-W{week}.md".into(),
+            ..Settings::default()
+        };
+        fine.validate().unwrap();
     }
 
     #[test]

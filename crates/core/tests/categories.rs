@@ -486,8 +486,8 @@ proptest! {
             .flat_map(|d| &d.events)
             .filter(|e| e.counted)
             .map(|e| (
-                DateTime::parse_from_rfc3339(&e.starts).unwrap().with_timezone(&Utc),
-                DateTime::parse_from_rfc3339(&e.ends).unwrap().with_timezone(&Utc),
+                instant(e.starts),
+                instant(e.ends),
             ))
             .map(|(s, e)| (s.max(monday), e.min(monday + Duration::days(7))))
             .filter(|(s, e)| s < e)
@@ -521,4 +521,12 @@ fn the_rules_are_settings_that_round_trip() {
     assert_eq!(store.settings().unwrap(), settings);
     settings.time_rules.title_rules[0].pattern = " ".into();
     assert!(store.save_settings(&settings).is_err());
+}
+
+/// A timed event's bound as an instant.
+fn instant(b: vica_core::week::Bound) -> DateTime<Utc> {
+    match b {
+        vica_core::week::Bound::At(t) => t.with_timezone(&Utc),
+        vica_core::week::Bound::Date(d) => panic!("a timed event ends on a date: {d}"),
+    }
 }

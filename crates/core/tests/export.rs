@@ -46,7 +46,7 @@ fn demo_store() -> Store {
     let mut store = Store::open_in_memory().unwrap();
     store.save_settings(&settings()).unwrap();
     let tz: Tz = ZONE.parse().unwrap();
-    vica_fakes::demo::install_world(&mut store, &vica_fakes::demo::world(anchor(), tz)).unwrap();
+    vica_core::demo::install_world(&mut store, &vica_core::demo::world(anchor(), tz)).unwrap();
     store
         .save_reflection(
             key("2026-W46"),

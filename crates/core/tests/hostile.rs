@@ -1,4 +1,4 @@
-//! Hostile content end to end: the 50 strings of `vica_fakes::hostile` as
+//! Hostile content end to end: the 50 strings of `support/hostile.rs` as
 //! event titles, descriptions and locations and as task contents, written
 //! through the real store on disk, read back unchanged (cut at the model's
 //! length limits, the 100 kB and 1 MB ones), shown in the week
@@ -20,7 +20,10 @@ use vica_core::model::{
 use vica_core::settings::Settings;
 use vica_core::store::{CursorUpdate, Page};
 use vica_core::week::{Week, WeekKey};
-use vica_fakes::hostile::{self, Hostile};
+
+#[path = "support/hostile.rs"]
+mod hostile;
+use hostile::Hostile;
 
 const ZONE: &str = "Europe/Berlin";
 
@@ -51,8 +54,8 @@ fn loaded() -> Loaded {
     };
     store.save_settings(&settings).unwrap();
     let tz: Tz = ZONE.parse().unwrap();
-    let world = vica_fakes::demo::world(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(), tz);
-    vica_fakes::demo::install_world(&mut store, &world).unwrap();
+    let world = vica_core::demo::world(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(), tz);
+    vica_core::demo::install_world(&mut store, &world).unwrap();
     let sources = store.sources().unwrap();
     let id = |pid: &str| sources.iter().find(|s| s.provider_id == pid).unwrap().id;
     let calendar = &world[0].sources[0];
@@ -303,4 +306,18 @@ fn the_export_of_hostile_text_keeps_its_structure() {
 
     // Exporting again over the note works and changes nothing.
     assert_eq!(merge_note(&note, &rendered.text).unwrap(), note);
+}
+
+#[test]
+fn there_are_fifty_distinct_strings_including_the_big_ones() {
+    let all = hostile::strings();
+    assert_eq!(all.len(), 50);
+    let names: std::collections::HashSet<_> = all.iter().map(|h| h.name).collect();
+    assert_eq!(names.len(), 50, "names are unique");
+    assert!(all.iter().any(|h| h.text.len() == hostile::BIG_TITLE_BYTES));
+    assert!(
+        all.iter()
+            .any(|h| h.text.len() == hostile::BIG_DESCRIPTION_BYTES)
+    );
+    assert!(all.iter().any(|h| h.text.contains('\u{0}')));
 }

@@ -28,7 +28,7 @@ fn demo_store_with(settings: &Settings) -> Store {
     store.save_settings(settings).unwrap();
     let tz: Tz = ZONE.parse().unwrap();
     let anchor = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    vica_fakes::demo::install_world(&mut store, &vica_fakes::demo::world(anchor, tz)).unwrap();
+    vica_core::demo::install_world(&mut store, &vica_core::demo::world(anchor, tz)).unwrap();
     store
 }
 

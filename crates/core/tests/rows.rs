@@ -166,8 +166,8 @@ fn expected_record(r: &Row) -> Vec<String> {
         r.week.clone(),
         r.date.clone(),
         r.item_type.to_owned(),
-        r.start.clone(),
-        r.end.clone().unwrap_or_default(),
+        r.start.to_string(),
+        r.end.map(|e| e.to_string()).unwrap_or_default(),
         r.duration_minutes.to_string(),
         defuse(&r.title),
         defuse(&r.source),
@@ -256,7 +256,7 @@ fn rows_carry_category_counting_and_each_event_once() {
         (night[0].week.as_str(), night[0].date.as_str()),
         ("2026-W47", "2026-11-22")
     );
-    assert_eq!(night[0].start, "2026-11-22T22:00:00+01:00");
+    assert_eq!(night[0].start.to_string(), "2026-11-22T22:00:00+01:00");
     assert_eq!(night[0].duration_minutes, 360);
     let declined = rows.iter().find(|r| r.title == "Declined one").unwrap();
     assert_eq!(
@@ -274,7 +274,7 @@ fn rows_carry_category_counting_and_each_event_once() {
     assert_eq!(plain.link.as_deref(), Some("https://calendar.example/h6"));
     let task = rows.iter().find(|r| r.item_type == "task").unwrap();
     assert_eq!(
-        (task.date.as_str(), task.start.as_str()),
+        (task.date.as_str(), task.start.to_string().as_str()),
         ("2026-11-19", "2026-11-19T17:45:00+01:00")
     );
     // JSON rows read back equal the rows.
@@ -284,4 +284,97 @@ fn rows_carry_category_counting_and_each_event_once() {
         (json["from"].as_str(), json["to"].as_str()),
         (Some("2026-W47"), Some("2026-W48"))
     );
+}
+
+/// Rows come from the week model's typed instants, not from clock strings
+/// read back: a task completed at 02:30:15 in the second 02:30 of Berlin's
+/// autumn change (2026-10-25, the hour clocks repeat) keeps its seconds and
+/// the +01:00 offset of that moment, and so does an event starting then.
+/// Before, the task's "02:30" was parsed back: seconds lost, and the
+/// earlier (+02:00) reading of the repeated hour taken, an hour off.
+#[test]
+fn rows_keep_seconds_and_the_offset_in_the_repeated_dst_hour() {
+    let mut store = Store::open_in_memory().unwrap();
+    let account = store
+        .add_account(Provider::Google, "me", None, false)
+        .unwrap();
+    let source = |kind, id: &str| SourceRecord {
+        kind,
+        provider_id: id.into(),
+        name: id.into(),
+        color: None,
+        is_primary: false,
+        access_role: None,
+    };
+    let cal = store
+        .upsert_source(account.id, &source(SourceKind::Calendar, "cal"))
+        .unwrap()
+        .id;
+    let project = store
+        .upsert_source(account.id, &source(SourceKind::Project, "p"))
+        .unwrap()
+        .id;
+    // 01:30:15 UTC is the second 02:30:15 in Berlin (CET, +01:00) that night.
+    let second_half_past_two = at(2026, 10, 25, 1, 30) + chrono::Duration::seconds(15);
+    store
+        .write_page(
+            cal,
+            &Page {
+                events: vec![event(
+                    "e",
+                    "Night watch",
+                    second_half_past_two,
+                    second_half_past_two + chrono::Duration::minutes(45),
+                )],
+                ..Page::default()
+            },
+            CursorUpdate::Keep,
+        )
+        .unwrap();
+    let task = TaskRecord {
+        provider_id: "t".into(),
+        content: "Check the boiler".into(),
+        description: None,
+        section: None,
+        labels: vec![],
+        priority: 1,
+        due_date: None,
+        completed_at: Some(second_half_past_two),
+        link: None,
+        updated_at: None,
+    };
+    store
+        .write_page(
+            project,
+            &Page {
+                tasks: vec![task],
+                ..Page::default()
+            },
+            CursorUpdate::Keep,
+        )
+        .unwrap();
+    let settings = Settings {
+        time_zone: Some("Europe/Berlin".into()),
+        ..Settings::default()
+    };
+    let week: WeekKey = "2026-W43".parse().unwrap();
+    let rows = rows(&store, &settings, week..=week).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&to_json(&rows, week, week).unwrap()).unwrap();
+    let start_of = |kind: &str| {
+        json["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["type"] == kind)
+            .map(|r| r["start"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    assert_eq!(start_of("task"), "2026-10-25T02:30:15+01:00");
+    assert_eq!(start_of("event"), "2026-10-25T02:30:15+01:00");
+    // The same instant read back: the exported text names the right moment.
+    let back = DateTime::parse_from_rfc3339(&start_of("task")).unwrap();
+    assert_eq!(back.with_timezone(&Utc), second_half_past_two);
+    let csv = to_csv(&rows).unwrap();
+    assert!(csv.contains(",task,2026-10-25T02:30:15+01:00,"), "{csv}");
 }

@@ -8,6 +8,9 @@
 //! `mount -o remount,ro`, which stops root too; a full disk is that tmpfs
 //! filling up. Without root the read-only case uses `chmod`, and the
 //! disk-full case is skipped (it says so on stderr).
+//!
+//! Unix only: file modes, tmpfs and `mount` have no Windows counterpart here.
+#![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Write};
@@ -102,7 +105,7 @@ fn contents(store: &Store) -> (Vec<(i64, String, String)>, Option<Reflection>) {
 /// A store at `path` with the demo world and a reflection in it.
 fn filled(path: &Path) -> Store {
     let mut store = Store::open(path).unwrap();
-    let summary = vica_fakes::demo::install(&mut store, today()).unwrap();
+    let summary = vica_core::demo::install(&mut store, today()).unwrap();
     assert!(summary.events > 100 && summary.tasks > 50, "{summary:?}");
     store
         .save_reflection(
@@ -118,7 +121,7 @@ fn filled(path: &Path) -> Store {
 
 /// A demo event to copy, so the test keeps compiling as records grow fields.
 fn template_event() -> (String, EventRecord) {
-    let world = vica_fakes::demo::world(today(), chrono_tz::Europe::Berlin);
+    let world = vica_core::demo::world(today(), chrono_tz::Europe::Berlin);
     let source = &world[0].sources[0];
     (source.record.provider_id.clone(), source.events[0].clone())
 }

@@ -514,6 +514,7 @@ fn settings_round_trip_and_invalid_values_are_refused() {
         sync_weeks_ahead: 8,
         vault_dir: Some("/home/alex/Notes".into()),
         vault_pattern: "Reviews/{year}-W{week}.md".into(),
+        vault_period_pattern: "Reviews/{year}/{period}.md".into(),
         reminder: Some(vica_core::settings::Reminder {
             weekday: "friday".into(),
             time: "16:30".into(),
@@ -533,6 +534,7 @@ fn settings_round_trip_and_invalid_values_are_refused() {
             end: "16:30".into(),
             days: vec!["sunday".into(), "monday".into(), "tuesday".into()],
         },
+        history_since: NaiveDate::from_ymd_opt(2024, 1, 1),
     };
     store.save_settings(&settings).unwrap();
     assert_eq!(store.settings().unwrap(), settings);
@@ -593,4 +595,54 @@ fn tasks_are_found_by_completion_and_by_due_date() {
             .collect::<Vec<_>>(),
         ["open-next-week"]
     );
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_data_folder_and_database_are_the_users_alone() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("vica");
+    let db = vica_core::paths::database_path(&dir).unwrap();
+    let store = Store::open(&db).unwrap();
+    calendar(&store);
+    assert_eq!(mode(&dir), 0o700, "the data folder");
+    for file in ["vica.db", "vica.db-wal", "vica.db-shm"] {
+        assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_existing_install_open_to_others_is_made_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("vica");
+    std::fs::create_dir(&dir).unwrap();
+    let db = dir.join("vica.db");
+    // As an older Vica left it, with the default umask: readable by all. It
+    // stays open, so its -wal and -shm files are there too.
+    let old = Store::open(&db).unwrap();
+    calendar(&old);
+    for path in [
+        dir.clone(),
+        db.clone(),
+        dir.join("vica.db-wal"),
+        dir.join("vica.db-shm"),
+    ] {
+        let m = if path.is_dir() { 0o755 } else { 0o644 };
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(m)).unwrap();
+    }
+    let db = vica_core::paths::database_path(&dir).unwrap();
+    let store = Store::open(&db).unwrap();
+    assert_eq!(mode(&dir), 0o700);
+    for file in ["vica.db", "vica.db-wal", "vica.db-shm"] {
+        assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
+    }
+    assert_eq!(store.sources().unwrap().len(), 1, "nothing lost");
 }

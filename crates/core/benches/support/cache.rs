@@ -10,6 +10,9 @@ use vica_core::model::{
 };
 use vica_core::store::{CursorUpdate, Page};
 
+#[path = "../../tests/support/hostile.rs"]
+mod hostile;
+
 fn source(kind: SourceKind, id: &str, name: &str) -> SourceRecord {
     SourceRecord {
         kind,
@@ -145,7 +148,7 @@ pub fn fill(store: &mut Store) -> (usize, usize) {
 
 /// Writes the hostile strings into the week of `monday` as events and tasks.
 pub fn add_hostile(store: &mut Store, monday: chrono::DateTime<Utc>) -> usize {
-    let all = vica_fakes::hostile::strings();
+    let all = hostile::strings();
     let n = all.len();
     let sources = store.sources().expect("sources");
     let id = |pid: &str| {

@@ -45,6 +45,25 @@ pub struct Context {
     pub reflection: ReflectionView,
     /// Open tasks due in the seven days after the week.
     pub next_week: Vec<TaskView>,
+    /// Days whose history a provider no longer had when Vica synced
+    /// (completions may be missing), one per account and run of days.
+    pub history_gaps: Vec<HistoryGapView>,
+}
+
+/// A note that some of the week's completions may be missing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryGapView {
+    /// The whole note, escaped: the message, then the projects concerned in
+    /// parentheses.
+    pub text: String,
+    /// `Recurring tasks completed on Mon 2 Mar may be missing: …`, escaped.
+    pub message: String,
+    /// `Todoist`.
+    pub provider: String,
+    /// The projects or calendars concerned, escaped.
+    pub sources: Vec<String>,
+    pub first_day: String,
+    pub last_day: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -271,7 +290,7 @@ pub struct ReflectionSection {
 }
 
 /// `Monday 16 Nov`.
-fn day_title(date: NaiveDate) -> String {
+pub(super) fn day_title(date: NaiveDate) -> String {
     date.format("%A %-d %b").to_string()
 }
 
@@ -406,6 +425,22 @@ impl Context {
                 raw: r.clone(),
             },
             next_week: week.next_week_tasks.iter().map(task_view).collect(),
+            history_gaps: week
+                .history_gaps
+                .iter()
+                .map(|g| {
+                    let sources: Vec<String> = g.sources.iter().map(|s| inline(s)).collect();
+                    let message = inline(&g.message);
+                    HistoryGapView {
+                        text: format!("{message} ({})", sources.join(", ")),
+                        message,
+                        provider: inline(&g.provider),
+                        sources,
+                        first_day: g.first_day.to_string(),
+                        last_day: g.last_day.to_string(),
+                    }
+                })
+                .collect(),
         }
     }
 }
@@ -479,7 +514,7 @@ fn task_view(t: &TaskItem) -> TaskView {
 }
 
 /// Hours with up to two decimals.
-fn hours(minutes: i64) -> f64 {
+pub(super) fn hours(minutes: i64) -> f64 {
     (minutes as f64 / 60.0 * 100.0).round() / 100.0
 }
 

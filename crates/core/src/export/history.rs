@@ -16,6 +16,7 @@ use crate::{Result, Store};
 
 /// Past weeks and the streak.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ReviewHistory {
     /// The week in progress.
     pub current: WeekKey,
@@ -29,6 +30,7 @@ pub struct ReviewHistory {
 
 /// One week of the history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct HistoryWeek {
     pub key: WeekKey,
     /// "Week 47 · 16–22 Nov 2026".

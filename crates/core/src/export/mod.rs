@@ -13,6 +13,9 @@
 //!   single weeks and ranges.
 //! - [`escape`]: provider text is data; [`inline`] makes it safe in a line of
 //!   Markdown, so a hostile title can never change the document's structure.
+//! - [`period`]: a month or quarter (`crate::period`) with the same
+//!   machinery: its own context and default template (`period.md.j2`), notes
+//!   with markers, a vault pattern (`Reviews/{period}.md`).
 //! - [`history`]: past weeks with whether a reflection was written, and the streak.
 //! - [`rows`]: one row per event occurrence and completed task over a range
 //!   of weeks, as CSV (formula injection defused) or JSON.
@@ -21,6 +24,7 @@ pub mod context;
 pub mod escape;
 pub mod history;
 pub mod note;
+pub mod period;
 pub mod rows;
 pub mod template;
 pub mod vault;
@@ -32,6 +36,10 @@ pub use escape::inline;
 pub use history::{HistoryWeek, ReviewHistory};
 pub use note::{
     BEGIN_MARKER, Conflict, END_MARKER, WriteOutcome, merge_note, new_note, write_note,
+};
+pub use period::{
+    DEFAULT_PERIOD_PATTERN, PeriodContext, PeriodExported, PeriodVault, check_period_pattern,
+    period_markdown, render_period, user_period_template,
 };
 pub use template::{Rendered, Template, TemplateError, render};
 pub use vault::{DEFAULT_PATTERN, Exported, Vault};

@@ -11,15 +11,13 @@
 use std::collections::BTreeSet;
 use std::ops::RangeInclusive;
 
-use chrono::{NaiveTime, TimeZone};
-use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::ExportError;
 use super::vault::week_range;
 use crate::Store;
 use crate::settings::Settings;
-use crate::week::{EventItem, Week, WeekKey};
+use crate::week::{Bound, EventItem, Week, WeekKey};
 
 /// The version of the row format, carried in the JSON document.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -55,10 +53,12 @@ pub struct Row {
     #[serde(rename = "type")]
     pub item_type: &'static str,
     /// Local start: RFC 3339 with offset for timed events, a date for
-    /// all-day events, the completion time for tasks.
-    pub start: String,
+    /// all-day events, the completion instant for tasks (taken from the
+    /// week model's typed values, so seconds and the offset in a repeated
+    /// hour are kept).
+    pub start: Bound,
     /// Local end (exclusive date for all-day events), empty for tasks.
-    pub end: Option<String>,
+    pub end: Option<Bound>,
     /// Length in minutes; 0 for all-day events and tasks.
     pub duration_minutes: i64,
     pub title: String,
@@ -97,7 +97,6 @@ pub fn rows(
 
 fn week_rows(week: &Week, seen: &mut BTreeSet<i64>, out: &mut Vec<Row>) {
     let key = week.key.to_string();
-    let tz = week.time_zone.parse::<Tz>().ok();
     for day in &week.days {
         for e in day.all_day.iter().chain(&day.events) {
             if seen.insert(e.id) {
@@ -105,19 +104,12 @@ fn week_rows(week: &Week, seen: &mut BTreeSet<i64>, out: &mut Vec<Row>) {
             }
         }
         for t in &day.tasks {
-            // The local completion time with the zone's offset on that day.
-            let start = t
-                .completed_time
-                .as_deref()
-                .and_then(|hm| NaiveTime::parse_from_str(hm, "%H:%M").ok())
-                .and_then(|hm| tz?.from_local_datetime(&day.date.and_time(hm)).earliest())
-                .map(|t| t.to_rfc3339())
-                .unwrap_or_else(|| day.date.to_string());
             out.push(Row {
                 week: key.clone(),
                 date: day.date.to_string(),
                 item_type: "task",
-                start,
+                // A task listed on a day was completed then; the date is a fallback only.
+                start: t.completed_at.map_or(Bound::Date(day.date), Bound::At),
                 end: None,
                 duration_minutes: 0,
                 title: t.content.clone(),
@@ -138,8 +130,8 @@ fn event_row(week: &str, date: &str, e: &EventItem) -> Row {
         week: week.to_owned(),
         date: date.to_owned(),
         item_type: "event",
-        start: e.starts.clone(),
-        end: Some(e.ends.clone()),
+        start: e.starts,
+        end: Some(e.ends),
         duration_minutes: e.minutes,
         title: e.title.clone(),
         source: e.source.clone(),
@@ -174,8 +166,8 @@ pub fn to_csv(rows: &[Row]) -> Result<String, ExportError> {
             r.week.clone(),
             r.date.clone(),
             r.item_type.to_owned(),
-            r.start.clone(),
-            opt(&r.end),
+            r.start.to_string(),
+            r.end.map(|e| e.to_string()).unwrap_or_default(),
             r.duration_minutes.to_string(),
             defuse(&r.title),
             defuse(&r.source),

@@ -58,6 +58,15 @@ impl Template {
         }
     }
 
+    /// A template built into Vica (like the default month and quarter one).
+    pub fn from_static(name: impl Into<String>, source: &'static str) -> Template {
+        Template {
+            name: name.into(),
+            path: None,
+            source: Cow::Borrowed(source),
+        }
+    }
+
     /// A template from text; `name` is what errors call it.
     pub fn from_source(name: impl Into<String>, source: impl Into<String>) -> Template {
         Template {
@@ -124,6 +133,11 @@ impl Template {
 
     /// Renders a context with this template.
     pub fn render_context(&self, context: &Context) -> Result<String, TemplateError> {
+        self.render_value(context)
+    }
+
+    /// Renders any template context (a week's, a period's) with this template.
+    pub fn render_value<C: serde::Serialize>(&self, context: &C) -> Result<String, TemplateError> {
         let env = environment();
         env.template_from_named_str(&self.name, &self.source)
             .and_then(|t| t.render(context))

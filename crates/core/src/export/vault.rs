@@ -6,7 +6,10 @@
 //! (two digits), `{start}` and `{end}` (the week's first and last day,
 //! `2026-11-16`). `Reviews/{year}-W{week}.md` puts week 47 of 2026 in
 //! `Reviews/2026-W47.md`. A pattern that could leave the vault (`..`, an
-//! absolute path) or that names the same file for every week is refused.
+//! absolute path), that names a hidden folder or file (a segment starting
+//! with `.`), a file not ending in `.md`, or the same file for every week is
+//! refused: whatever asks for a pattern, a note lands only as a visible
+//! Markdown file inside the vault.
 
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
@@ -110,24 +113,8 @@ impl Vault {
         template: &Template,
         force: bool,
     ) -> Result<Exported, ExportError> {
-        if !self.dir.is_dir() {
-            return Err(ExportError::Io {
-                action: "cannot export into",
-                path: self.dir.clone(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    "the vault folder does not exist",
-                ),
-            });
-        }
         let path = self.path_for(week);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| ExportError::Io {
-                action: "cannot create the folder",
-                path: parent.to_path_buf(),
-                source,
-            })?;
-        }
+        folder_for_note(&self.dir, &path)?;
         let rendered = render(week, template);
         let outcome = write_note(&path, &rendered.text, force)?;
         Ok(Exported {
@@ -159,6 +146,30 @@ impl Vault {
     }
 }
 
+/// Makes ready the folder a note at `path` inside the vault `dir` goes
+/// into: the vault must exist (Vica never creates it), the folders below
+/// it are created as the pattern asks.
+pub(super) fn folder_for_note(dir: &Path, path: &Path) -> Result<(), ExportError> {
+    if !dir.is_dir() {
+        return Err(ExportError::Io {
+            action: "cannot export into",
+            path: dir.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "the vault folder does not exist",
+            ),
+        });
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|source| ExportError::Io {
+            action: "cannot create the folder",
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
 /// The weeks from the first to the last, both included.
 pub fn week_range(weeks: RangeInclusive<WeekKey>) -> Result<Vec<WeekKey>, ExportError> {
     let (from, to) = weeks.into_inner();
@@ -179,6 +190,12 @@ pub fn week_range(weeks: RangeInclusive<WeekKey>) -> Result<Vec<WeekKey>, Export
         }
     }
     Ok(keys)
+}
+
+/// Checks a file-name pattern by the rules above, as the settings do before
+/// one is saved.
+pub fn check_pattern(pattern: &str) -> Result<(), ExportError> {
+    parse_pattern(pattern).map(|_| ())
 }
 
 fn parse_pattern(pattern: &str) -> Result<Vec<Vec<Piece>>, ExportError> {
@@ -205,7 +222,19 @@ fn parse_pattern(pattern: &str) -> Result<Vec<Vec<Piece>>, ExportError> {
         if component != component.trim() {
             return Err(bad("a folder or file name begins or ends with a space"));
         }
+        if component.starts_with('.') {
+            return Err(bad(
+                "a folder or file name begins with `.`: notes are not written into hidden places",
+            ));
+        }
         components.push(parse_component(component).map_err(|r| bad(&r))?);
+    }
+    let ends_md = pattern
+        .rsplit(['/', '\\'])
+        .next()
+        .is_some_and(|name| name.to_ascii_lowercase().ends_with(".md"));
+    if !ends_md {
+        return Err(bad("a note's name must end in .md"));
     }
     let varies = components
         .iter()
@@ -312,6 +341,14 @@ mod tests {
             "{week.md",
             "week}.md",
             "a|b{week}.md",
+            // Hidden folders and files, other extensions: a note is a visible `.md` file.
+            ".obsidian/{week}.md",
+            "Reviews/.{week}.md",
+            "Reviews/.hidden/{week}.md",
+            "{week}.txt",
+            "{week}.md.py",
+            "{week}",
+            "lib/python3/site-packages/x{week}.pth",
         ] {
             let err = Vault::new("/vault", bad).unwrap_err();
             assert!(

@@ -72,18 +72,37 @@ impl Store {
             .ok_or_else(|| Error::NotFound(format!("account {id}")))
     }
 
+    /// Renames an account and sets the keychain entry it keeps its secret under.
+    pub fn relabel_account(
+        &self,
+        id: i64,
+        label: &str,
+        keychain_entry: Option<&str>,
+    ) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE accounts SET label = ?1, keychain_entry = ?2 WHERE id = ?3",
+            params![label, keychain_entry, id],
+        )?;
+        if n == 0 {
+            return Err(Error::NotFound(format!("account {id}")));
+        }
+        Ok(())
+    }
+
     /// Marks an account as working or as needing the user to reconnect it.
     pub fn set_account_status(&self, id: i64, status: AccountStatus) -> Result<()> {
         let status = match status {
             AccountStatus::Ok => "ok",
             AccountStatus::NeedsReconnect => "needs_reconnect",
         };
+        // An account already in that state is not written again.
         let n = self.conn.execute(
-            "UPDATE accounts SET status = ?1 WHERE id = ?2",
+            "UPDATE accounts SET status = ?1 WHERE id = ?2 AND status != ?1",
             params![status, id],
         )?;
         if n == 0 {
-            return Err(Error::NotFound(format!("account {id}")));
+            // Either already so, or no such account (which is the error).
+            self.account(id)?;
         }
         Ok(())
     }

@@ -7,12 +7,18 @@
 //!
 //! The submodules group queries by entity: [`accounts`], [`sources`],
 //! [`sync`] (the page-and-cursor write path every provider uses), [`week`]
-//! (the week view's reads), [`reviews`], [`settings`] and [`categories`]
-//! (the user's per-series category choices).
+//! (the week view's reads), [`reviews`], [`settings`], [`categories`]
+//! (the user's per-series category choices), [`ics_items`] (what each
+//! file of an ICS calendar expanded into) and [`history_import`] (how far
+//! each source's import of its past has reached); [`memo`] keeps weeks'
+//! totals between week loads until the database changes.
 
 mod accounts;
 mod categories;
 mod convert;
+mod history_import;
+mod ics_items;
+mod memo;
 mod reviews;
 mod settings;
 mod sources;
@@ -27,7 +33,9 @@ use include_dir::{Dir, include_dir};
 use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{M, Migrations};
 
-pub use sync::{CursorUpdate, Page, PageOutcome, Sweep};
+pub use history_import::{ImportChunk, ImportProgress};
+pub use ics_items::{IcsFile, IcsFileUpdate, IcsItemsUpdate, IcsOccurrence};
+pub use sync::{CursorUpdate, History, Page, PageOutcome, Sweep};
 
 use crate::{Error, Result};
 
@@ -65,6 +73,8 @@ pub fn schema_version() -> i64 {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Weeks' totals already laid out, for the trends ([`memo`]).
+    memo: memo::Memo,
 }
 
 impl std::fmt::Debug for Store {
@@ -78,13 +88,28 @@ impl Store {
     ///
     /// A database (or a folder for a new one) that cannot be written gives
     /// [`Error::ReadOnly`], before anything is changed.
+    /// On Unix the database is the user's alone: a new one is created 0600
+    /// (SQLite gives its `-wal` and `-shm` files the database's mode), and an
+    /// existing one, with those files, loses any group or other permission.
     pub fn open(path: &Path) -> Result<Store> {
-        Self::open_writable(path).map_err(|e| match e {
+        // A failure here (a read-only folder) is left to the open below to report.
+        let _ = crate::paths::create_private_file(path);
+        let private = || {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut file = path.as_os_str().to_owned();
+                file.push(suffix);
+                crate::paths::keep_private(Path::new(&file));
+            }
+        };
+        private();
+        let store = Self::open_writable(path).map_err(|e| match e {
             Error::DatabaseUnreadable { .. } | Error::Migration { .. } if !writable(path) => {
                 Error::ReadOnly
             }
             e => e,
-        })
+        })?;
+        private();
+        Ok(store)
     }
 
     fn open_writable(path: &Path) -> Result<Store> {
@@ -159,7 +184,11 @@ impl Store {
                 path: path.clone(),
                 reason: e.to_string(),
             })?;
-        Ok(Store { conn, path })
+        Ok(Store {
+            conn,
+            path,
+            memo: memo::Memo::default(),
+        })
     }
 
     /// The database file's path (`:memory:` for in-memory stores).
@@ -172,6 +201,30 @@ impl Store {
         Ok(self
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// Rows inserted, updated or deleted through this store since it was
+    /// opened (SQLite's `total_changes`): how a test sees that a sync wrote
+    /// nothing.
+    pub fn rows_written(&self) -> u64 {
+        self.conn.total_changes()
+    }
+
+    /// Lets the database file grow by at most `pages` more pages of its
+    /// size now (`None`: no cap): how tests stand in for a full disk (a
+    /// write past the cap fails as [`crate::Error::DiskFull`]).
+    pub fn limit_growth(&self, pages: Option<u64>) -> Result<()> {
+        let max = match pages {
+            Some(more) => {
+                let now: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+                u64::try_from(now).unwrap_or(0) + more
+            }
+            // SQLite's own ceiling.
+            None => 4_294_967_294,
+        };
+        self.conn
+            .query_row(&format!("PRAGMA max_page_count = {max}"), [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// Runs SQLite's own consistency check; `Ok(())` when it says "ok".

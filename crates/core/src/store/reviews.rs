@@ -62,6 +62,39 @@ impl Store {
         Ok(out)
     }
 
+    /// The reflections written for the weeks from `first` to `last` (both
+    /// included), oldest first; rows saved empty left out.
+    pub fn reflections_between(
+        &self,
+        first: WeekKey,
+        last: WeekKey,
+    ) -> Result<Vec<(WeekKey, Reflection)>> {
+        // Keys are written `2026-W07`: text order is week order.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT week_key, went_well, didnt_go_well, focus_next, notes
+             FROM reviews WHERE week_key >= ?1 AND week_key <= ?2 ORDER BY week_key",
+        )?;
+        let rows = stmt.query_map(params![first.to_string(), last.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                Reflection {
+                    went_well: r.get(1)?,
+                    didnt_go_well: r.get(2)?,
+                    focus_next: r.get(3)?,
+                    notes: r.get(4)?,
+                },
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key, reflection) = row?;
+            if !reflection.is_empty() {
+                out.push((key.parse::<WeekKey>()?, reflection));
+            }
+        }
+        Ok(out)
+    }
+
     /// Saves the reflection for a week (replacing the previous text).
     pub fn save_reflection(&self, week: WeekKey, reflection: &Reflection) -> Result<()> {
         self.conn.execute(

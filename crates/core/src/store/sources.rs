@@ -38,7 +38,11 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (account_id, provider_id) DO UPDATE SET
                  kind = excluded.kind, name = excluded.name, color = excluded.color,
-                 is_primary = excluded.is_primary, access_role = excluded.access_role, gone = 0",
+                 is_primary = excluded.is_primary, access_role = excluded.access_role, gone = 0
+             -- A source listed as it was is not written again.
+             WHERE (kind, name, color, is_primary, access_role, gone) IS NOT
+                   (excluded.kind, excluded.name, excluded.color, excluded.is_primary,
+                    excluded.access_role, 0)",
             params![
                 account_id,
                 record.kind.as_str(),

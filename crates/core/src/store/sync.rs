@@ -5,16 +5,22 @@
 //! a crash or a retry never duplicates anything, and the cursor only moves
 //! together with the data it follows. Provider text longer than the limits in
 //! [`crate::model`] is cut as it is written.
+//!
+//! A page can also carry [`History`]: completions from a log the provider
+//! forgets (kept for good, never swept) and the spans of history its listing
+//! asked for and could read, from which the review learns where completions
+//! may be missing ([`Store::history_spans_overlapping`]).
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::Store;
 use super::convert::{opt_instant, secs};
+use super::ics_items::{self, IcsItemsUpdate};
 use crate::Result;
 use crate::model::{
-    DESCRIPTION_MAX_CHARS, EventRecord, EventTime, LOCATION_MAX_CHARS, SyncState, TITLE_MAX_CHARS,
-    TaskRecord, clip,
+    DESCRIPTION_MAX_CHARS, EventRecord, EventTime, HistorySpan, LOCATION_MAX_CHARS, SyncState,
+    TITLE_MAX_CHARS, TaskRecord, clip,
 };
 
 /// One page of changes from a provider for one source.
@@ -33,6 +39,14 @@ pub struct Page {
     pub generation: Option<i64>,
     /// On the last page of a full listing: delete what the listing did not return.
     pub sweep: Option<Sweep>,
+    /// Events that end at or before this instant (wholly before the sync
+    /// window) are only updated when the source already has them, never
+    /// added: a provider that returns a changed series' every instance keeps
+    /// the user's history current without filling the store with the past.
+    pub update_only_before: Option<DateTime<Utc>>,
+    /// What the page changes in an ICS calendar's per-item state
+    /// ([`super::ics_items`]), written with it.
+    pub ics_items: Option<IcsItemsUpdate>,
 }
 
 /// Deletes a source's items inside `[start, end)` stamped before `generation`:
@@ -43,6 +57,18 @@ pub struct Sweep {
     pub generation: i64,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+}
+
+/// What a page adds to the history a provider itself forgets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct History {
+    /// Completions to keep for good (Todoist's recurring completions, read
+    /// from its activity log): written like tasks, and never swept by a full
+    /// listing that no longer finds them. Only an explicit deletion removes one.
+    pub tasks: Vec<TaskRecord>,
+    /// The spans of the source's history the listing asked for, and read in
+    /// full or not. Each kind is merged with what the source already has.
+    pub spans: Vec<HistorySpan>,
 }
 
 /// What to do with the source's cursor when the page commits.
@@ -73,58 +99,20 @@ impl Store {
         page: &Page,
         cursor: CursorUpdate,
     ) -> Result<PageOutcome> {
+        self.write_page_with_history(source_id, page, &History::default(), cursor)
+    }
+
+    /// Applies a page with what it adds to history, and moves the cursor, all
+    /// or nothing.
+    pub fn write_page_with_history(
+        &mut self,
+        source_id: i64,
+        page: &Page,
+        history: &History,
+        cursor: CursorUpdate,
+    ) -> Result<PageOutcome> {
         let tx = self.conn.transaction()?;
-        let mut outcome = PageOutcome::default();
-        for event in &page.events {
-            match event.validate() {
-                Ok(()) => {
-                    upsert_event(&tx, source_id, event, page.generation)?;
-                    outcome.written += 1;
-                }
-                Err(e) => outcome
-                    .rejected
-                    .push((event.provider_id.clone(), e.to_string())),
-            }
-        }
-        for task in &page.tasks {
-            match task.validate() {
-                Ok(()) => {
-                    upsert_task(&tx, source_id, task, page.generation)?;
-                    outcome.written += 1;
-                }
-                Err(e) => outcome
-                    .rejected
-                    .push((task.provider_id.clone(), e.to_string())),
-            }
-        }
-        {
-            let mut del =
-                tx.prepare_cached("DELETE FROM events WHERE source_id = ?1 AND provider_id = ?2")?;
-            for id in &page.deleted_events {
-                outcome.deleted += del.execute(params![source_id, id])?;
-            }
-            let mut del =
-                tx.prepare_cached("DELETE FROM tasks WHERE source_id = ?1 AND provider_id = ?2")?;
-            for id in &page.deleted_tasks {
-                outcome.deleted += del.execute(params![source_id, id])?;
-            }
-        }
-        if let Some(sweep) = page.sweep {
-            outcome.deleted += tx.execute(
-                "DELETE FROM events WHERE source_id = ?1 AND generation < ?2 AND end_utc > ?3 AND start_utc < ?4",
-                params![source_id, sweep.generation, secs(sweep.start), secs(sweep.end)],
-            )?;
-            outcome.deleted += tx.execute(
-                "DELETE FROM tasks WHERE source_id = ?1 AND generation < ?2
-                   AND (completed_at IS NULL OR (completed_at >= ?3 AND completed_at < ?4))",
-                params![
-                    source_id,
-                    sweep.generation,
-                    secs(sweep.start),
-                    secs(sweep.end)
-                ],
-            )?;
-        }
+        let outcome = apply_page(&tx, source_id, page, history)?;
         match cursor {
             CursorUpdate::Keep => {}
             CursorUpdate::Set(c) => set_cursor(&tx, source_id, Some(&c))?,
@@ -183,6 +171,82 @@ impl Store {
     }
 }
 
+/// Applies a page and what it adds to history inside `tx` (the cursor or
+/// import position that follows it is the caller's to write in the same
+/// transaction).
+pub(super) fn apply_page(
+    tx: &Transaction<'_>,
+    source_id: i64,
+    page: &Page,
+    history: &History,
+) -> Result<PageOutcome> {
+    let mut outcome = PageOutcome::default();
+    for event in &page.events {
+        match event.validate() {
+            Ok(()) => {
+                let before = page
+                    .update_only_before
+                    .is_some_and(|t| event.time.utc_bounds().1 <= t);
+                if before && !has_event(tx, source_id, &event.provider_id)? {
+                    continue;
+                }
+                upsert_event(tx, source_id, event, page.generation)?;
+                outcome.written += 1;
+            }
+            Err(e) => outcome
+                .rejected
+                .push((event.provider_id.clone(), e.to_string())),
+        }
+    }
+    let tasks = page.tasks.iter().map(|t| (t, false));
+    for (task, kept) in tasks.chain(history.tasks.iter().map(|t| (t, true))) {
+        match task.validate() {
+            Ok(()) => {
+                upsert_task(tx, source_id, task, page.generation, kept)?;
+                outcome.written += 1;
+            }
+            Err(e) => outcome
+                .rejected
+                .push((task.provider_id.clone(), e.to_string())),
+        }
+    }
+    for span in history.spans.iter().filter(|s| s.end > s.start) {
+        merge_span(tx, source_id, span)?;
+    }
+    {
+        let mut del =
+            tx.prepare_cached("DELETE FROM events WHERE source_id = ?1 AND provider_id = ?2")?;
+        for id in &page.deleted_events {
+            outcome.deleted += del.execute(params![source_id, id])?;
+        }
+        let mut del =
+            tx.prepare_cached("DELETE FROM tasks WHERE source_id = ?1 AND provider_id = ?2")?;
+        for id in &page.deleted_tasks {
+            outcome.deleted += del.execute(params![source_id, id])?;
+        }
+    }
+    if let Some(sweep) = page.sweep {
+        outcome.deleted += tx.execute(
+                "DELETE FROM events WHERE source_id = ?1 AND generation < ?2 AND end_utc > ?3 AND start_utc < ?4",
+                params![source_id, sweep.generation, secs(sweep.start), secs(sweep.end)],
+            )?;
+        outcome.deleted += tx.execute(
+            "DELETE FROM tasks WHERE source_id = ?1 AND generation < ?2 AND kept = 0
+                   AND (completed_at IS NULL OR (completed_at >= ?3 AND completed_at < ?4))",
+            params![
+                source_id,
+                sweep.generation,
+                secs(sweep.start),
+                secs(sweep.end)
+            ],
+        )?;
+    }
+    if let Some(items) = &page.ics_items {
+        ics_items::apply(tx, source_id, items)?;
+    }
+    Ok(outcome)
+}
+
 fn set_cursor(tx: &Transaction<'_>, source_id: i64, cursor: Option<&str>) -> Result<()> {
     tx.execute(
         "INSERT INTO sync_state (source_id, cursor) VALUES (?1, ?2)
@@ -190,6 +254,12 @@ fn set_cursor(tx: &Transaction<'_>, source_id: i64, cursor: Option<&str>) -> Res
         params![source_id, cursor],
     )?;
     Ok(())
+}
+
+fn has_event(tx: &Transaction<'_>, source_id: i64, provider_id: &str) -> Result<bool> {
+    let mut stmt =
+        tx.prepare_cached("SELECT 1 FROM events WHERE source_id = ?1 AND provider_id = ?2")?;
+    Ok(stmt.exists(params![source_id, provider_id])?)
 }
 
 fn upsert_event(
@@ -248,23 +318,47 @@ fn upsert_event(
     Ok(())
 }
 
+/// Adds a span of history to the source's spans of its kind, merged with
+/// those it overlaps or touches.
+fn merge_span(tx: &Transaction<'_>, source_id: i64, span: &HistorySpan) -> Result<()> {
+    let (start, end): (i64, i64) = tx.query_row(
+        "SELECT min(?3, coalesce(min(start_utc), ?3)), max(?4, coalesce(max(end_utc), ?4))
+         FROM history_spans
+         WHERE source_id = ?1 AND read = ?2 AND start_utc <= ?4 AND end_utc >= ?3",
+        params![source_id, span.read, secs(span.start), secs(span.end)],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    tx.execute(
+        "DELETE FROM history_spans
+         WHERE source_id = ?1 AND read = ?2 AND start_utc <= ?4 AND end_utc >= ?3",
+        params![source_id, span.read, start, end],
+    )?;
+    tx.execute(
+        "INSERT INTO history_spans (source_id, read, start_utc, end_utc) VALUES (?1, ?2, ?3, ?4)",
+        params![source_id, span.read, start, end],
+    )?;
+    Ok(())
+}
+
 fn upsert_task(
     tx: &Transaction<'_>,
     source_id: i64,
     t: &TaskRecord,
     generation: Option<i64>,
+    kept: bool,
 ) -> Result<()> {
     let labels = serde_json::to_string(&t.labels).unwrap_or_else(|_| "[]".to_owned());
+    // Once kept for good, a row stays kept.
     let mut stmt = tx.prepare_cached(
         "INSERT INTO tasks (source_id, provider_id, content, description, section, labels,
-             priority, due_date, completed_at, link, updated_at, generation)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, coalesce(?12, 0))
+             priority, due_date, completed_at, link, updated_at, generation, kept)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, coalesce(?12, 0), ?13)
          ON CONFLICT (source_id, provider_id) DO UPDATE SET
              content = excluded.content, description = excluded.description,
              section = excluded.section, labels = excluded.labels, priority = excluded.priority,
              due_date = excluded.due_date, completed_at = excluded.completed_at,
              link = excluded.link, updated_at = excluded.updated_at,
-             generation = coalesce(?12, generation)",
+             generation = coalesce(?12, generation), kept = max(kept, excluded.kept)",
     )?;
     stmt.execute(params![
         source_id,
@@ -281,6 +375,99 @@ fn upsert_task(
         t.link,
         t.updated_at.map(secs),
         generation,
+        kept,
     ])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EventStatus, Provider, SourceKind, SourceRecord};
+
+    fn event(id: &str, title: &str, start: &str) -> EventRecord {
+        let start: DateTime<Utc> = start.parse().unwrap_or_default();
+        EventRecord {
+            provider_id: id.into(),
+            title: title.into(),
+            description: None,
+            location: None,
+            time: EventTime::Timed {
+                start,
+                end: start + chrono::Duration::hours(1),
+            },
+            time_zone: None,
+            status: EventStatus::Confirmed,
+            my_response: None,
+            is_organizer: false,
+            attendee_count: 0,
+            series_id: None,
+            link: None,
+            updated_at: None,
+            kind: Default::default(),
+            show_as: Default::default(),
+        }
+    }
+
+    fn titles(store: &Store) -> Vec<(String, String)> {
+        let (from, to) = (
+            DateTime::UNIX_EPOCH,
+            DateTime::UNIX_EPOCH + chrono::Duration::weeks(52 * 100),
+        );
+        let mut all: Vec<(String, String)> = store
+            .events_overlapping(from, to)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.record.provider_id, e.record.title))
+            .collect();
+        all.sort();
+        all
+    }
+
+    #[test]
+    fn events_before_the_update_only_line_are_updated_where_held_and_never_added() -> Result<()> {
+        let mut store = Store::open_in_memory()?;
+        let account = store.add_account(Provider::Google, "me@example.com", None, false)?;
+        let source = store
+            .upsert_source(
+                account.id,
+                &SourceRecord {
+                    kind: SourceKind::Calendar,
+                    provider_id: "primary".into(),
+                    name: "Work".into(),
+                    color: None,
+                    is_primary: true,
+                    access_role: None,
+                },
+            )?
+            .id;
+        let held = Page {
+            events: vec![event("old", "Held", "2026-01-05T09:00:00Z")],
+            ..Page::default()
+        };
+        store.write_page(source, &held, CursorUpdate::Keep)?;
+        let line = "2026-03-01T00:00:00Z".parse().ok();
+        let page = Page {
+            events: vec![
+                event("old", "Held, renamed", "2026-01-05T09:00:00Z"),
+                event("older", "Never held", "2026-01-12T09:00:00Z"),
+                // Ends exactly on the line: before it.
+                event("edge", "Ends on the line", "2026-02-28T23:00:00Z"),
+                event("straddles", "Inside", "2026-02-28T23:30:00Z"),
+            ],
+            update_only_before: line,
+            ..Page::default()
+        };
+        let outcome = store.write_page(source, &page, CursorUpdate::Keep)?;
+        assert_eq!(outcome.written, 2);
+        assert!(outcome.rejected.is_empty());
+        assert_eq!(
+            titles(&store),
+            [
+                ("old".to_owned(), "Held, renamed".to_owned()),
+                ("straddles".to_owned(), "Inside".to_owned())
+            ]
+        );
+        Ok(())
+    }
 }

@@ -7,7 +7,8 @@ use super::Store;
 use super::convert::{date, instant, opt_date, opt_instant, parse, secs};
 use crate::Result;
 use crate::model::{
-    Event, EventKind, EventRecord, EventStatus, EventTime, Response, ShowAs, Task, TaskRecord,
+    Event, EventKind, EventRecord, EventStatus, EventTime, HistorySpan, Response, ShowAs, Task,
+    TaskRecord,
 };
 
 /// All-day events are stored at UTC midnights; widen the range by a day on
@@ -15,12 +16,21 @@ use crate::model::{
 /// filters precisely.
 const ALL_DAY_MARGIN: i64 = 24 * 3600;
 
+/// A text column read in place, without a copy (the row's dates and its
+/// status, response and kind words are parsed straight from it).
+fn text<'r>(row: &'r Row<'_>, col: usize) -> rusqlite::Result<&'r str> {
+    let value = row.get_ref(col)?;
+    value
+        .as_str()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(col, value.data_type(), Box::new(e)))
+}
+
 fn event(row: &Row<'_>) -> rusqlite::Result<Event> {
     let all_day: bool = row.get(6)?;
     let time = if all_day {
         EventTime::AllDay {
-            start: date(9, &row.get::<_, String>(9)?)?,
-            end: date(10, &row.get::<_, String>(10)?)?,
+            start: date(9, text(row, 9)?)?,
+            end: date(10, text(row, 10)?)?,
         }
     } else {
         EventTime::Timed {
@@ -38,16 +48,17 @@ fn event(row: &Row<'_>) -> rusqlite::Result<Event> {
             location: row.get(5)?,
             time,
             time_zone: row.get(11)?,
-            status: parse(12, &row.get::<_, String>(12)?, |s| match s {
+            status: parse(12, text(row, 12)?, |s| match s {
                 "confirmed" => Some(EventStatus::Confirmed),
                 "tentative" => Some(EventStatus::Tentative),
                 "cancelled" => Some(EventStatus::Cancelled),
                 _ => None,
             })?,
             my_response: row
-                .get::<_, Option<String>>(13)?
+                .get_ref(13)?
+                .as_str_or_null()?
                 .map(|s| {
-                    parse(13, &s, |s| match s {
+                    parse(13, s, |s| match s {
                         "accepted" => Some(Response::Accepted),
                         "declined" => Some(Response::Declined),
                         "tentative" => Some(Response::Tentative),
@@ -61,8 +72,8 @@ fn event(row: &Row<'_>) -> rusqlite::Result<Event> {
             series_id: row.get(16)?,
             link: row.get(17)?,
             updated_at: opt_instant(18, row.get(18)?)?,
-            kind: parse(19, &row.get::<_, String>(19)?, EventKind::parse)?,
-            show_as: parse(20, &row.get::<_, String>(20)?, ShowAs::parse)?,
+            kind: parse(19, text(row, 19)?, EventKind::parse)?,
+            show_as: parse(20, text(row, 20)?, ShowAs::parse)?,
         },
     })
 }
@@ -92,6 +103,19 @@ const EVENT_COLUMNS: &str =
     e.start_utc, e.end_utc, e.start_date, e.end_date, e.time_zone, e.status, e.my_response,
     e.is_organizer, e.attendee_count, e.series_id, e.link, e.updated_at, e.kind, e.show_as";
 
+/// The columns of [`EVENT_COLUMNS`] a total needs: what the category rules
+/// read (the title among them), with the description, location, provider
+/// id and link left out, so a comparison over twelve weeks copies no text
+/// it would throw away.
+const EVENT_TOTAL_COLUMNS: &str = "e.id, e.source_id, '', e.title, NULL, NULL, e.all_day,
+    e.start_utc, e.end_utc, e.start_date, e.end_date, e.time_zone, e.status, e.my_response,
+    e.is_organizer, e.attendee_count, e.series_id, NULL, NULL, e.kind, e.show_as";
+
+/// The columns of [`TASK_COLUMNS`] a total needs: the project and the
+/// completion, the text left out.
+const TASK_TOTAL_COLUMNS: &str = "t.id, t.source_id, '', '', NULL, NULL, '[]',
+    t.priority, NULL, t.completed_at, NULL, NULL";
+
 const TASK_COLUMNS: &str =
     "t.id, t.source_id, t.provider_id, t.content, t.description, t.section, t.labels,
     t.priority, t.due_date, t.completed_at, t.link, t.updated_at";
@@ -105,10 +129,19 @@ impl Store {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<Vec<Event>> {
+        self.events_with(EVENT_COLUMNS, start, end)
+    }
+
+    fn events_with(
+        &self,
+        columns: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Vec<Event>> {
         // The scan is bounded below by the longest event in the store, which the
         // events_span index answers at once.
         let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM events e JOIN sources s ON s.id = e.source_id
+            "SELECT {columns} FROM events e JOIN sources s ON s.id = e.source_id
              WHERE e.start_utc < ?2
                AND e.start_utc >= ?1 - (SELECT coalesce(max(end_utc - start_utc), 0) FROM events)
                AND e.end_utc > ?1
@@ -133,14 +166,66 @@ impl Store {
         Ok(rows)
     }
 
+    /// [`Store::events_overlapping`] for totals: the same events in the same
+    /// order, without their descriptions, locations, provider ids and links.
+    pub fn events_for_totals(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Vec<Event>> {
+        self.events_with(EVENT_TOTAL_COLUMNS, start, end)
+    }
+
+    /// [`Store::tasks_completed_between`] for totals: the same tasks in the
+    /// same order, with their projects and completions but no text.
+    pub fn completions_for_totals(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Vec<Task>> {
+        self.tasks_with(TASK_TOTAL_COLUMNS, start, end)
+    }
+
+    /// The first moment the cache holds anything for: the start of the
+    /// earliest event (cancelled ones left out) or the earliest completion,
+    /// of included sources; `None` for an empty cache. Two index walks that
+    /// stop at the first row.
+    pub fn first_item_at(&self) -> Result<Option<DateTime<Utc>>> {
+        let first: (Option<i64>, Option<i64>) = self.conn.query_row(
+            "SELECT
+                 (SELECT e.start_utc FROM events e JOIN sources s ON s.id = e.source_id
+                  WHERE e.status != 'cancelled' AND s.included = 1
+                  ORDER BY e.start_utc LIMIT 1),
+                 (SELECT t.completed_at FROM tasks t JOIN sources s ON s.id = t.source_id
+                  WHERE t.completed_at IS NOT NULL AND s.included = 1
+                  ORDER BY t.completed_at LIMIT 1)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let first = match first {
+            (Some(e), Some(t)) => Some(e.min(t)),
+            (e, t) => e.or(t),
+        };
+        Ok(first.map(|t| instant(0, t)).transpose()?)
+    }
+
     /// Tasks of included sources completed in `[start, end)`, in completion order.
     pub fn tasks_completed_between(
         &self,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<Vec<Task>> {
+        self.tasks_with(TASK_COLUMNS, start, end)
+    }
+
+    fn tasks_with(
+        &self,
+        columns: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Vec<Task>> {
         let sql = format!(
-            "SELECT {TASK_COLUMNS} FROM tasks t JOIN sources s ON s.id = t.source_id
+            "SELECT {columns} FROM tasks t JOIN sources s ON s.id = t.source_id
              WHERE t.completed_at >= ?1 AND t.completed_at < ?2 AND s.included = 1
              ORDER BY t.completed_at, t.id"
         );
@@ -161,6 +246,34 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt
             .query_map(params![from.to_string(), to.to_string()], task)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// The history spans of included sources that overlap `[start, end)`,
+    /// asked for and read alike, by source and start: `(source id, span)`.
+    pub fn history_spans_overlapping(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Vec<(i64, HistorySpan)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT h.source_id, h.read, h.start_utc, h.end_utc
+             FROM history_spans h JOIN sources s ON s.id = h.source_id
+             WHERE h.start_utc < ?2 AND h.end_utc > ?1 AND s.included = 1
+             ORDER BY h.source_id, h.start_utc, h.read",
+        )?;
+        let rows = stmt
+            .query_map(params![secs(start), secs(end)], |r| {
+                Ok((
+                    r.get(0)?,
+                    HistorySpan {
+                        read: r.get(1)?,
+                        start: instant(2, r.get(2)?)?,
+                        end: instant(3, r.get(3)?)?,
+                    },
+                ))
+            })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
