@@ -18,6 +18,22 @@
 //! latency per request, as an online-only app would do (calendar lists and
 //! every source's pages of that week, sources in parallel): the ratio.
 //!
+//! Then what the moving sync window costs a Google calendar that did not
+//! change (the client lists the slice the window gained after following the
+//! sync token): a sync at the instant of the last one, a day later and a week
+//! later (requests, wall time, events written), on the demo's Google
+//! calendars and on a ten-year cache (series running for ten years and 5,000
+//! one-off events, first synced with a ten-year window), the fake and the
+//! engine on one clock that the bench moves.
+//!
+//! Then a history import of ten years of a busy Google calendar (the
+//! ten-year calendar above and 40,000 more one-off events): the window's
+//! sync first, then the import back to ten years ago in 13-week chunks,
+//! timed (events per second, requests) with the peak memory it adds to the
+//! process (`VmHWM` after the import less `VmRSS` before it, the peak reset
+//! through `/proc/self/clear_refs`; the fake server shares the process, so
+//! its pages count too).
+//!
 //! `cargo bench -p vica-sync --bench sync` prints the tables; the figures and
 //! the machine go into docs/benchmarks.md; `scripts/bench.sh` gathers them
 //! (`VICA_BENCH_FIGURES`). Set `VICA_BENCH_SIZES=10000` to run fewer sizes.
@@ -426,8 +442,8 @@ struct Demo {
 
 async fn demo() -> Demo {
     let today = Utc::now().date_naive();
-    let world = vica_fakes::demo::world(today, chrono_tz::Europe::Berlin);
-    let of = |p: ProviderKind| -> Vec<vica_fakes::demo::DemoAccount> {
+    let world = vica_core::demo::world(today, chrono_tz::Europe::Berlin);
+    let of = |p: ProviderKind| -> Vec<vica_core::demo::DemoAccount> {
         world.iter().filter(|a| a.provider == p).cloned().collect()
     };
     let google = FakeGoogle::start().await.expect("fake google");
@@ -548,6 +564,12 @@ async fn demo_noop(demo: &Demo) -> (usize, usize, f64) {
         .sum();
     // Todoist lists the recent past afresh on every sync, so it rewrites those tasks.
     eprintln!("no-change sync rewrote {written} items (Todoist's recent past)");
+    // What each request was, so docs/benchmarks.md can say where they go.
+    for (server, name) in demo.servers().iter().zip(["Google", "Graph", "Todoist"]) {
+        for r in server.requests() {
+            eprintln!("  {name}: {} {}", r.method, r.path);
+        }
+    }
     (sources, demo.requests(), ms)
 }
 
@@ -640,6 +662,228 @@ async fn cached_vs_live(demo: &Demo) -> (f64, f64, usize) {
     demo.set_latency(std::time::Duration::ZERO);
     assert!(items > 0, "the live pull found nothing");
     (cached_ms, live_ms, demo.requests())
+}
+
+/// One no-change sync of a Google account on a clock the bench moves.
+struct WindowRow {
+    label: String,
+    requests: usize,
+    ms: f64,
+    written: u64,
+}
+
+/// What the moving window costs: see the module doc.
+async fn moving_window() -> Vec<WindowRow> {
+    use vica_core::clock::ManualClock;
+    let now = Utc::now().trunc_subsecs(0);
+    let mut rows = Vec::new();
+    for cache in ["demo", "ten-year cache"] {
+        let clock = ManualClock::new(now);
+        let fake = FakeGoogle::start().await.expect("fake google");
+        fake.set_clock(clock.shared());
+        let weeks_back = if cache == "demo" {
+            let world = vica_core::demo::world(now.date_naive(), chrono_tz::Europe::Berlin);
+            fake.load_demo(&world);
+            26
+        } else {
+            ten_years(&fake, now);
+            522
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("vica.db")).expect("store opens");
+        let account = store
+            .add_account(ProviderKind::Google, "bench", None, false)
+            .expect("account")
+            .id;
+        let store = Arc::new(Mutex::new(store));
+        let google: Arc<dyn Provider> = Arc::new(
+            Google::new(
+                GoogleConfig::new(&fake.base_url()).expect("url"),
+                Arc::new(StaticToken::new(DEFAULT_ACCESS_TOKEN)),
+            )
+            .expect("client"),
+        );
+        let options = |weeks_back| SyncOptions {
+            weeks_back,
+            clock: clock.shared(),
+            ..SyncOptions::default()
+        };
+        // The cache: a first sync of `weeks_back`, then the usual window.
+        let first = Engine::new(store.clone(), options(weeks_back));
+        let report = first
+            .sync_account(account, google.clone(), None, Arc::new(|_| {}))
+            .await;
+        assert!(report.is_ok(), "{report:?}");
+        let engine = Engine::new(store.clone(), options(26));
+        let report = engine
+            .sync_account(account, google.clone(), None, Arc::new(|_| {}))
+            .await;
+        assert!(report.is_ok(), "{report:?}");
+        let calendars = report.sources.len();
+        for (when, later) in [
+            ("at the same instant", Duration::zero()),
+            ("a day later", Duration::days(1)),
+            ("a week later", Duration::weeks(1)),
+        ] {
+            clock.advance(later);
+            fake.clear_requests();
+            let t = Instant::now();
+            let report = engine
+                .sync_account(account, google.clone(), None, Arc::new(|_| {}))
+                .await;
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            assert!(report.is_ok(), "{report:?}");
+            rows.push(WindowRow {
+                label: format!("{cache} ({calendars} calendars), no-change sync {when}"),
+                requests: fake.requests().len(),
+                ms,
+                written: report.sources.iter().map(|s| s.written).sum(),
+            });
+        }
+        if cache != "demo" {
+            // The server's share: the fake expands every series from its
+            // start for each listing at a new "now" (a real server does its
+            // own work); here alone, for a one-day slice, no HTTP.
+            clock.advance(Duration::seconds(1));
+            let end = vica_core::clock::Clock::now(&clock) + Duration::weeks(4);
+            let t = Instant::now();
+            let listed = fake.instances(CALENDAR, Some(end - Duration::days(1)), Some(end));
+            rows.push(WindowRow {
+                label: format!("{cache}: the fake alone listing a one-day slice (server side)"),
+                requests: 0,
+                ms: t.elapsed().as_secs_f64() * 1000.0,
+                written: listed.len() as u64,
+            });
+        }
+    }
+    rows
+}
+
+/// Ten years of a work calendar: standups, 1:1s, planning and an all-hands
+/// running since ten years ago, and 5,000 one-off events spread over them.
+fn ten_years(fake: &FakeGoogle, now: chrono::DateTime<Utc>) {
+    fake.add_calendar(CalendarEntry::new(CALENDAR, "Ten years"));
+    let start = (now - Duration::weeks(520)).date_naive();
+    let at = |days: i64, h: u32| {
+        (start + Duration::days(days))
+            .and_hms_opt(h, 0, 0)
+            .expect("time")
+            .and_utc()
+    };
+    for (id, first, rule) in [
+        ("standup", at(0, 8), "RRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR"),
+        ("oneonone", at(1, 14), "RRULE:FREQ=WEEKLY"),
+        ("planning", at(2, 12), "RRULE:FREQ=WEEKLY;INTERVAL=2"),
+        ("allhands", at(3, 16), "RRULE:FREQ=MONTHLY;BYDAY=1TH"),
+    ] {
+        fake.put_event(
+            CALENDAR,
+            json!({
+                "id": id,
+                "summary": id,
+                "start": {"dateTime": first.to_rfc3339(), "timeZone": "Europe/Berlin"},
+                "end": {"dateTime": (first + Duration::minutes(30)).to_rfc3339(), "timeZone": "Europe/Berlin"},
+                "recurrence": [rule],
+            }),
+        );
+    }
+    let span = Duration::weeks(524).num_minutes();
+    for i in 0..5_000i64 {
+        let t = now - Duration::weeks(520) + Duration::minutes((i * 7919) % span);
+        fake.put_event(
+            CALENDAR,
+            json!({
+                "id": format!("once{i:05}"),
+                "summary": format!("Meeting {i}"),
+                "start": {"dateTime": t.to_rfc3339(), "timeZone": "UTC"},
+                "end": {"dateTime": (t + Duration::minutes(45)).to_rfc3339(), "timeZone": "UTC"},
+            }),
+        );
+    }
+}
+
+struct ImportRow {
+    events: u64,
+    ms: f64,
+    requests: usize,
+    peak_kib: u64,
+}
+
+/// A line of `/proc/self/status` in KiB (`VmRSS`, `VmHWM`); 0 where there is none.
+fn status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Ten years of a busy calendar imported: see the module doc.
+async fn import_ten_years() -> ImportRow {
+    use vica_sync::engine::HistorySince;
+    use vica_sync::import::Cancel;
+    let now = Utc::now().trunc_subsecs(0);
+    let fake = FakeGoogle::start().await.expect("fake google");
+    ten_years(&fake, now);
+    let span = Duration::weeks(520).num_minutes();
+    for i in 0..40_000i64 {
+        let t = now - Duration::weeks(520) + Duration::minutes((i * 104_729) % span);
+        fake.put_event(
+            CALENDAR,
+            json!({
+                "id": format!("busy{i:05}"),
+                "summary": format!("Busy {i}"),
+                "start": {"dateTime": t.to_rfc3339(), "timeZone": "UTC"},
+                "end": {"dateTime": (t + Duration::minutes(30)).to_rfc3339(), "timeZone": "UTC"},
+            }),
+        );
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("vica.db")).expect("store opens");
+    let account = store
+        .add_account(ProviderKind::Google, "bench", None, false)
+        .expect("account")
+        .id;
+    let since = HistorySince::new((now - Duration::weeks(520)).date_naive(), chrono_tz::UTC);
+    let engine = Engine::new(
+        Arc::new(Mutex::new(store)),
+        SyncOptions {
+            history_since: Some(since),
+            ..SyncOptions::default()
+        },
+    );
+    let google: Arc<dyn Provider> = Arc::new(
+        Google::new(
+            GoogleConfig::new(&fake.base_url()).expect("url"),
+            Arc::new(StaticToken::new(DEFAULT_ACCESS_TOKEN)),
+        )
+        .expect("client"),
+    );
+    let report = engine
+        .sync_account(account, google.clone(), None, Arc::new(|_| {}))
+        .await;
+    assert!(report.is_ok(), "{report:?}");
+    fake.clear_requests();
+    // Forget the peak so far (the fake's calendar, the window's sync).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let before = status_kib("VmRSS:");
+    let t = Instant::now();
+    let reports = engine
+        .import_history(account, google, None, Arc::new(|_| {}), &Cancel::new())
+        .await;
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    let peak = status_kib("VmHWM:");
+    assert!(reports.iter().all(|r| r.complete()), "{reports:?}");
+    ImportRow {
+        events: reports.iter().map(|r| r.written).sum(),
+        ms,
+        requests: fake.requests().len(),
+        peak_kib: peak.saturating_sub(before),
+    }
 }
 
 /// A first sync of `provider` into a fresh store: (items written, milliseconds).
@@ -854,6 +1098,56 @@ fn main() {
         "live pull ÷ cached week",
         live_ms / cached_ms,
         "×",
+        "-",
+        None,
+    );
+    println!();
+    println!("| Google, moving window | requests | ms | events written |");
+    println!("|---|---:|---:|---:|");
+    for row in rt.block_on(moving_window()) {
+        println!(
+            "| {} | {} | {:.1} | {} |",
+            row.label, row.requests, row.ms, row.written
+        );
+        figure(
+            &format!("{}: requests", row.label),
+            row.requests as f64,
+            "requests",
+            "-",
+            None,
+        );
+        figure(
+            &format!("{}: wall time", row.label),
+            row.ms,
+            "ms",
+            "-",
+            None,
+        );
+    }
+    println!();
+    let import = rt.block_on(import_ten_years());
+    let rate = import.events as f64 / (import.ms / 1000.0);
+    println!("| history import, ten years of a busy calendar | value |");
+    println!("|---|---:|");
+    println!("| events imported | {} |", import.events);
+    println!("| requests | {} |", import.requests);
+    println!("| wall time: ms | {:.0} |", import.ms);
+    println!("| events/s | {rate:.0} |");
+    println!(
+        "| peak memory added: MiB | {:.1} |",
+        import.peak_kib as f64 / 1024.0
+    );
+    figure(
+        "history import, ten years of a busy calendar",
+        rate,
+        "events/s",
+        "-",
+        None,
+    );
+    figure(
+        "history import, ten years: peak memory added",
+        import.peak_kib as f64 / 1024.0,
+        "MiB",
         "-",
         None,
     );

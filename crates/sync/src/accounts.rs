@@ -72,9 +72,16 @@ impl Default for ConnectOptions {
 
 /// Connects an account with OAuth: checks the keychain can be used, sends
 /// the user to the provider through `open_url`, waits for the loopback
-/// redirect, exchanges the code, asks the provider for the account's label,
-/// saves the tokens in the keychain and the account row in the store.
-/// Reconnecting an existing account replaces its tokens and clears "needs reconnect".
+/// redirect, exchanges the code, checks what was granted, asks the provider
+/// for the account's label, saves the tokens in the keychain and the account
+/// row in the store. Reconnecting an existing account replaces its tokens
+/// (keeping its stored refresh token when the provider sent no new one) and
+/// clears "needs reconnect" and its reason.
+///
+/// Nothing is saved when calendar (or task) access was not granted
+/// ([`SyncError::ScopeNotGranted`]), or when the tokens expire and there is
+/// no refresh token to renew them, neither new nor stored
+/// ([`SyncError::OfflineAccessNotGranted`]).
 pub async fn connect(
     provider: Provider,
     config: &OAuthConfig,
@@ -89,7 +96,43 @@ pub async fn connect(
     let tokens = oauth::authorize(settings, options.timeout, open_url).await?;
     let http = oauth::http_client(settings.request_timeout)?;
     let label = oauth::fetch_label(settings, &http, &tokens.access_token).await?;
+    let tokens =
+        with_refresh_token(provider, &entry_name(provider, &label), tokens, secrets).await?;
     save_account(provider, &label, tokens, store, secrets).await
+}
+
+/// A sign-in's tokens with a way to renew them: their own refresh token,
+/// else the one stored for the account (a repeat sign-in the provider
+/// answered without one: a refresh token is never replaced by none). Tokens
+/// that expire with nothing to renew them are refused: the account would
+/// stop syncing within the hour.
+async fn with_refresh_token(
+    provider: Provider,
+    entry: &str,
+    mut tokens: Tokens,
+    secrets: &Arc<dyn SecretStore>,
+) -> Result<Tokens> {
+    if tokens.refresh_token.is_some() || tokens.expires_at.is_none() {
+        return Ok(tokens);
+    }
+    let stored = {
+        let entry = entry.to_owned();
+        match blocking(secrets, move |s| load_tokens(s, &entry)).await {
+            Ok(t) => t,
+            // An unreadable entry holds no refresh token to keep.
+            Err(SyncError::Keychain(SecretError::Corrupt { .. })) => None,
+            Err(e) => return Err(e),
+        }
+    };
+    match stored.and_then(|t| t.refresh_token) {
+        Some(refresh) => {
+            tokens.refresh_token = Some(refresh);
+            Ok(tokens)
+        }
+        None => Err(SyncError::OfflineAccessNotGranted {
+            provider: oauth::identity_name(provider),
+        }),
+    }
 }
 
 /// Connects Todoist with a personal API token the user pasted (Todoist's
@@ -150,6 +193,8 @@ async fn save_account(
             .add_account(provider, label, Some(&entry), false)
             .and_then(|a| {
                 store.set_account_status(a.id, AccountStatus::Ok)?;
+                // Why it needed reconnecting no longer holds.
+                store.record_account_refresh(a.id, None)?;
                 store.account(a.id)
             })
     };
@@ -166,14 +211,77 @@ async fn save_account(
 /// Connects an ICS calendar: `location` is the path of an `.ics` file or of
 /// a folder of them, or an `https://` / `webcal://` address. Nothing is
 /// fetched here (the first sync reads it); the location is checked (a path
-/// must exist, an address must be https) and becomes the account's label. An
-/// ICS account has no token, so nothing goes to the keychain. Adding the
-/// same location again returns the existing account.
-pub fn connect_ics(store: &Store, location: &str) -> Result<Account> {
+/// must exist, an address must be https). A file or folder is labelled with
+/// its path. A subscription address is a capability (whoever has it reads
+/// the calendar: iCloud, a Google "secret address", a published Outlook
+/// calendar), so it goes to the keychain like a token, and the account is
+/// labelled with its host and a short fingerprint of it ([`ics_address_names`]).
+/// Adding the same location again returns the existing account.
+pub async fn connect_ics(
+    store: &Mutex<Store>,
+    secrets: &Arc<dyn SecretStore>,
+    location: &str,
+) -> Result<Account> {
     let location = crate::ics::Location::parse(location)?;
-    let account = store.add_account(Provider::Ics, &location.label(), None, false)?;
+    let (label, entry) = match &location {
+        crate::ics::Location::Url(url) => {
+            let (label, entry) = ics_address_names(url);
+            let address = Sensitive::new(url.to_string());
+            let to = entry.clone();
+            blocking(secrets, move |s| s.set(&to, &address)).await?;
+            (label, Some(entry))
+        }
+        other => (other.label(), None),
+    };
+    let store = lock(store);
+    let account = store.add_account(Provider::Ics, &label, entry.as_deref(), false)?;
     store.set_account_status(account.id, AccountStatus::Ok)?;
     Ok(store.account(account.id)?)
+}
+
+/// The label and keychain entry of an ICS subscription address: its host and
+/// the first eight hex digits of its SHA-256 (`calendar.google.com #1a2b3c4d`),
+/// and `ics:<the first 32>`. The fingerprint tells two calendars on one host
+/// apart and reveals nothing of the address.
+pub fn ics_address_names(url: &Url) -> (String, String) {
+    use sha2::{Digest, Sha256};
+    let hash: String = Sha256::digest(url.as_str().as_bytes())
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let host = url.host_str().unwrap_or("calendar");
+    (format!("{host} #{}", &hash[..8]), format!("ics:{hash}"))
+}
+
+/// Moves the subscription address of each ICS account an older Vica
+/// labelled with it into the keychain, and labels the account as
+/// [`connect_ics`] does. Run before accounts are listed or synced; an
+/// account whose address cannot be saved (no keychain) keeps its old label
+/// and is reported. Returns how many moved.
+pub async fn secure_ics_addresses(
+    store: &Mutex<Store>,
+    secrets: &Arc<dyn SecretStore>,
+) -> Result<usize> {
+    let legacy: Vec<(Account, Url)> = lock(store)
+        .accounts()?
+        .into_iter()
+        .filter(|a| a.provider == Provider::Ics && a.keychain_entry.is_none())
+        .filter_map(|a| match crate::ics::Location::from_label(&a.label) {
+            Ok(crate::ics::Location::Url(url)) => Some((a, url)),
+            _ => None,
+        })
+        .collect();
+    let mut moved = 0;
+    for (account, url) in legacy {
+        let (label, entry) = ics_address_names(&url);
+        let address = Sensitive::new(url.to_string());
+        let to = entry.clone();
+        blocking(secrets, move |s| s.set(&to, &address)).await?;
+        lock(store).relabel_account(account.id, &label, Some(&entry))?;
+        moved += 1;
+    }
+    Ok(moved)
 }
 
 /// What to do with an account's cached events and tasks when disconnecting it.
@@ -214,7 +322,10 @@ pub async fn disconnect(
     let mut revocation = None;
     let mut deleted = false;
     if let Some(entry) = account.keychain_entry.clone() {
-        let tokens = {
+        // An ICS account keeps its address there, not tokens: nothing to revoke.
+        let tokens = if account.provider == Provider::Ics {
+            None
+        } else {
             let entry = entry.clone();
             match blocking(secrets, move |s| load_tokens(s, &entry)).await {
                 Ok(t) => t,
@@ -428,11 +539,9 @@ pub fn provider_for(
     secrets: Arc<dyn SecretStore>,
     zone: chrono_tz::Tz,
 ) -> Result<Arc<dyn crate::provider::Provider>> {
-    if account.provider == Provider::Ics {
-        // No token: the account's label is the calendar's location.
-        return ics_provider(account, zone);
-    }
-    let tokens = token_source(account, config, secrets)?;
+    // An ICS account has no token: its address is in the keychain, or its
+    // label is a file's or folder's path.
+    let tokens = || token_source(account, config, secrets.clone());
     let base = |default: &str| {
         std::env::var(api_base_env(account.provider))
             .ok()
@@ -442,25 +551,27 @@ pub fn provider_for(
     Ok(match account.provider {
         Provider::Google => Arc::new(crate::google::Google::new(
             crate::google::GoogleConfig::new(&base(crate::google::DEFAULT_BASE_URL))?,
-            tokens,
+            tokens()?,
         )?),
         Provider::Microsoft => Arc::new(crate::outlook::Outlook::new(
             crate::outlook::OutlookConfig::new(&base(crate::outlook::DEFAULT_BASE_URL))?,
-            tokens,
+            tokens()?,
         )?),
         Provider::Todoist => Arc::new(crate::todoist::Todoist::new(
             crate::todoist::TodoistConfig::new(&base(crate::todoist::DEFAULT_BASE_URL))?,
-            tokens,
+            tokens()?,
         )?),
-        Provider::Ics => return ics_provider(account, zone),
+        Provider::Ics => return ics_provider(account, zone, secrets.clone()),
     })
 }
 
-/// The client of an ICS account, whose label is its location. Floating
-/// times (without `X-WR-TIMEZONE`) are read in the system's zone.
+/// The client of an ICS account: its subscription address is in the
+/// keychain, or its label is a file's or folder's path. Floating times
+/// (without `X-WR-TIMEZONE`) are read in `zone`.
 fn ics_provider(
     account: &Account,
     zone: chrono_tz::Tz,
+    secrets: Arc<dyn SecretStore>,
 ) -> Result<Arc<dyn crate::provider::Provider>> {
     // Disconnected with its data kept: nothing to sync until it is added again.
     if account.status == AccountStatus::NeedsReconnect {
@@ -469,12 +580,14 @@ fn ics_provider(
             detail: "it is disconnected; add it again to sync".into(),
         });
     }
+    let config = crate::ics::IcsConfig::default();
+    if let Some(entry) = &account.keychain_entry {
+        return Ok(Arc::new(crate::ics::Ics::from_keychain(
+            entry, secrets, zone, config,
+        )?));
+    }
     let location = crate::ics::Location::from_label(&account.label)?;
-    Ok(Arc::new(crate::ics::Ics::new(
-        location,
-        zone,
-        crate::ics::IcsConfig::default(),
-    )?))
+    Ok(Arc::new(crate::ics::Ics::new(location, zone, config)?))
 }
 
 #[cfg(test)]

@@ -13,19 +13,23 @@
 //! recent past afresh on every sync, Outlook when its delta link's window has
 //! drifted. Sources run concurrently, bounded per
 //! account; one source's failure is recorded on it and never stops the others.
+//! A failure only the user can fix ([`SyncError::needs_reconnect`]: refused
+//! credentials, a grant without a scope Vica needs) marks the account "needs
+//! reconnect", and the account's error says why.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use vica_core::Store;
+use vica_core::clock::SharedClock;
 use vica_core::model::{AccountStatus, Source};
-use vica_core::store::{CursorUpdate, Page, Sweep};
+use vica_core::store::{CursorUpdate, History, Page, Sweep};
 
 use crate::error::{Result, SyncError};
-use crate::provider::{Fetched, Next, Provider, Window};
+use crate::provider::{Fetched, Next, PastListing, Provider, Window};
 
 /// How a sync runs.
 #[derive(Debug, Clone)]
@@ -36,6 +40,31 @@ pub struct SyncOptions {
     pub weeks_ahead: i64,
     /// Sources of one account fetched at once.
     pub concurrency: usize,
+    /// What time it is: the window follows it.
+    pub clock: SharedClock,
+    /// Import history back to this day ([`Engine::import_history`]); a
+    /// provider whose listing is whole (ICS) starts its window there.
+    pub history_since: Option<HistorySince>,
+}
+
+/// The day a history import reaches back to, and its start in the user's zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistorySince {
+    pub day: chrono::NaiveDate,
+    pub start: chrono::DateTime<chrono::Utc>,
+}
+
+impl HistorySince {
+    /// `day` from its first moment in `zone` (UTC midnight should the zone skip it).
+    pub fn new(day: chrono::NaiveDate, zone: chrono_tz::Tz) -> HistorySince {
+        use chrono::TimeZone;
+        let midnight = day.and_time(chrono::NaiveTime::MIN);
+        let start = zone
+            .from_local_datetime(&midnight)
+            .earliest()
+            .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&chrono::Utc));
+        HistorySince { day, start }
+    }
 }
 
 impl SyncOptions {
@@ -44,6 +73,9 @@ impl SyncOptions {
         SyncOptions {
             weeks_back: i64::from(settings.sync_weeks_back),
             weeks_ahead: i64::from(settings.sync_weeks_ahead),
+            history_since: settings
+                .history_since
+                .map(|day| HistorySince::new(day, settings.zone())),
             ..SyncOptions::default()
         }
     }
@@ -55,12 +87,15 @@ impl Default for SyncOptions {
             weeks_back: 26,
             weeks_ahead: 4,
             concurrency: 4,
+            clock: vica_core::clock::system(),
+            history_since: None,
         }
     }
 }
 
-/// What the engine reports while it works.
+/// What the engine reports while it works (the app's `sync://progress` payload).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SyncEvent {
     SourceStarted {
@@ -75,6 +110,24 @@ pub enum SyncEvent {
     SourceFinished {
         source_id: i64,
         error: Option<String>,
+    },
+    /// A history import of the source is in everything from `reached` on
+    /// (up to the window), on its way back to `since`.
+    HistoryProgress {
+        source_id: i64,
+        since: chrono::NaiveDate,
+        reached: chrono::DateTime<chrono::Utc>,
+        /// Items the import has written in this run.
+        items: u64,
+    },
+    /// A history import of the source ended: complete (`stopped` is
+    /// `None`), or stopped at `reached` for the reason given, to resume there
+    /// on the next sync.
+    HistoryFinished {
+        source_id: i64,
+        since: chrono::NaiveDate,
+        reached: chrono::DateTime<chrono::Utc>,
+        stopped: Option<String>,
     },
 }
 
@@ -93,8 +146,11 @@ pub struct SourceReport {
     pub rejected: Vec<(String, String)>,
     pub full_syncs: u32,
     pub error: Option<String>,
-    /// The provider refused the account's credentials.
+    /// The provider refused the account's credentials, or its grant lacks a
+    /// scope: only connecting it again helps.
     pub needs_reconnect: bool,
+    /// `error` is the provider out of reach ([`SyncError::is_offline`]).
+    pub offline: bool,
 }
 
 /// How a sync of an account ended.
@@ -103,6 +159,8 @@ pub struct SyncReport {
     pub sources: Vec<SourceReport>,
     /// A failure before any source could sync (listing the sources).
     pub error: Option<String>,
+    /// `error` is the provider out of reach ([`SyncError::is_offline`]).
+    pub offline: bool,
 }
 
 impl SyncReport {
@@ -114,9 +172,9 @@ impl SyncReport {
 /// The cursor as the engine stores it: the provider's cursor plus what the
 /// engine needs to finish a full listing after a restart.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Stored {
+pub(crate) struct Stored {
     /// A full listing is under way (its pages are stamped and swept).
-    full: bool,
+    pub(crate) full: bool,
     generation: i64,
     window: Window,
     provider: String,
@@ -154,17 +212,46 @@ impl Engine {
         }
     }
 
-    fn store(&self) -> MutexGuard<'_, Store> {
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         // A panic while holding the lock cannot leave SQLite half-written
         // (transactions roll back), so the store is still good to use.
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn window(&self) -> Window {
-        let now = Utc::now();
+    /// What a first listing would cover now.
+    pub fn window(&self) -> Window {
+        let now = self.options.clock.now();
         Window {
             start: now - Duration::weeks(self.options.weeks_back),
             end: now + Duration::weeks(self.options.weeks_ahead),
+        }
+    }
+
+    /// What a first listing by `provider` would cover now: the window, or
+    /// for a provider whose listing is whole anyway ([`PastListing::Whole`],
+    /// ICS) from the history import's day on, when that is earlier.
+    pub fn window_for(&self, provider: &dyn Provider) -> Window {
+        let mut window = self.window();
+        if provider.past() == PastListing::Whole
+            && let Some(since) = self.options.history_since
+        {
+            window.start = window.start.min(since.start);
+        }
+        window
+    }
+
+    pub(crate) fn options(&self) -> &SyncOptions {
+        &self.options
+    }
+
+    /// The window a fetch is given: a full listing's own (its sweep covers
+    /// it), else the current one, so a provider that follows a change cursor
+    /// can see the window move on.
+    fn asked(&self, stored: &Stored, provider: &dyn Provider) -> Window {
+        if stored.full {
+            stored.window
+        } else {
+            self.window_for(provider)
         }
     }
 
@@ -184,6 +271,7 @@ impl Engine {
                 return SyncReport {
                     sources: Vec::new(),
                     error: Some(e.to_string()),
+                    offline: e.is_offline(),
                 };
             }
         };
@@ -214,10 +302,13 @@ impl Engine {
             }
         }
         report.sources.sort_by_key(|s| s.source_id);
-        if report.sources.iter().any(|s| s.needs_reconnect) {
-            let _ = self
-                .store()
-                .set_account_status(account_id, AccountStatus::NeedsReconnect);
+        if let Some(source) = report.sources.iter().find(|s| s.needs_reconnect) {
+            // The account needs reconnecting, and its error says why.
+            let store = self.store();
+            let _ = store.set_account_status(account_id, AccountStatus::NeedsReconnect);
+            if let Some(reason) = &source.error {
+                let _ = store.record_account_refresh(account_id, Some(reason));
+            }
         }
         report
     }
@@ -255,10 +346,7 @@ impl Engine {
         let _ = self
             .store()
             .record_account_refresh(account_id, Some(&e.to_string()));
-        if matches!(
-            e,
-            SyncError::ReconnectNeeded { .. } | SyncError::Unauthorized { .. }
-        ) {
+        if e.needs_reconnect() {
             let _ = self
                 .store()
                 .set_account_status(account_id, AccountStatus::NeedsReconnect);
@@ -303,10 +391,8 @@ impl Engine {
                 ))
             }
             Err(e) => {
-                report.needs_reconnect = matches!(
-                    e,
-                    SyncError::Unauthorized { .. } | SyncError::ReconnectNeeded { .. }
-                );
+                report.needs_reconnect = e.needs_reconnect();
+                report.offline = e.is_offline();
                 Some(e.to_string())
             }
         };
@@ -321,6 +407,11 @@ impl Engine {
         report
     }
 
+    /// Pulls one source. A sync that finds a listing under way (the sync
+    /// before it was killed or broke off) finishes it and then runs one more
+    /// round from where it ended: a listing reaches only as far as the moment
+    /// it began, so without that round what changed while it was broken off
+    /// would wait for the sync after this one.
     async fn pull(
         &self,
         source: &Source,
@@ -328,18 +419,52 @@ impl Engine {
         progress: &Progress,
         report: &mut SourceReport,
     ) -> Result<()> {
+        let resumed = self
+            .stored(source.id)?
+            .is_some_and(|s| s.full && !s.provider.is_empty());
+        self.pull_round(source, provider, progress, report).await?;
+        if resumed {
+            self.pull_round(source, provider, progress, report).await?;
+        }
+        Ok(())
+    }
+
+    /// A whole listing (ICS) made before the history import's day moved
+    /// earlier is listed afresh from that day: the feed is read whole
+    /// anyway, so its history comes with one listing.
+    fn reaches_further(&self, provider: &dyn Provider, done: &Stored) -> Option<Window> {
+        let window = self.window_for(provider);
+        (provider.past() == PastListing::Whole && window.start < done.window.start)
+            .then_some(window)
+    }
+
+    /// The engine's cursor for a source, if it has a readable one.
+    pub(crate) fn stored(&self, source_id: i64) -> Result<Option<Stored>> {
+        Ok(self
+            .store()
+            .sync_state(source_id)?
+            .and_then(|s| s.cursor)
+            .and_then(|c| serde_json::from_str(&c).ok()))
+    }
+
+    /// One round: a listing (continued, or started afresh when the provider
+    /// asks for one or there is no cursor) or a cursor followed, to its end.
+    async fn pull_round(
+        &self,
+        source: &Source,
+        provider: &dyn Provider,
+        progress: &Progress,
+        report: &mut SourceReport,
+    ) -> Result<()> {
         let mut restarts = 0;
-        let mut stored: Option<Stored> = {
-            let state = self.store().sync_state(source.id)?;
-            state
-                .and_then(|s| s.cursor)
-                .and_then(|c| serde_json::from_str(&c).ok())
-        };
+        let mut stored = self.stored(source.id)?;
         // After a complete listing the provider may ask for a fresh one (Todoist
         // every time, Outlook when its delta link's window has drifted): a new
         // generation whose last page sweeps, inside the new window, what it did not return.
         if let Some(done) = stored.as_ref().filter(|s| !s.full)
-            && let Some(window) = provider.relist(&done.provider, done.window, self.window())
+            && let Some(window) = provider
+                .relist(&done.provider, done.window, self.window_for(provider))
+                .or_else(|| self.reaches_further(provider, done))
         {
             stored = Some(Stored {
                 full: true,
@@ -358,7 +483,7 @@ impl Engine {
                     Stored {
                         full: true,
                         generation: self.store().begin_full_sync(source.id)?,
-                        window: self.window(),
+                        window: self.window_for(provider),
                         provider: String::new(),
                     }
                 }
@@ -368,7 +493,9 @@ impl Engine {
                 None => {
                     let cursor =
                         (!current.provider.is_empty()).then_some(current.provider.as_str());
-                    provider.fetch(source, cursor, current.window).await
+                    provider
+                        .fetch_stored(&self.store, source, cursor, self.asked(&current, provider))
+                        .await
                 }
             };
             let fetched = match fetched {
@@ -402,11 +529,28 @@ impl Engine {
                     start: current.window.start,
                     end: current.window.end,
                 }),
+                update_only_before: fetched.update_only_before,
+                ics_items: fetched.ics_items,
+            };
+            let history = History {
+                tasks: fetched.kept_tasks,
+                spans: fetched.history,
             };
             let cursor = serde_json::to_string(&next).map_err(|e| SyncError::Malformed {
                 provider: provider.name(),
                 detail: e.to_string(),
             })?;
+            // A complete round that brings nothing and leaves the cursor as it
+            // was (an unchanged ICS calendar) writes nothing at all.
+            let nothing = !current.full
+                && done
+                && next.provider == current.provider
+                && page == Page::default()
+                && history == History::default();
+            if nothing {
+                report.rejected.extend(fetched.rejected);
+                return Ok(());
+            }
             // The page is written on a blocking thread while the next one is
             // fetched: each page still commits with its cursor, in order, and a
             // failed write ends the sync before the page fetched ahead is used.
@@ -414,19 +558,24 @@ impl Engine {
                 let store = Arc::clone(&self.store);
                 let source_id = source.id;
                 tokio::task::spawn_blocking(move || {
-                    store.lock().unwrap_or_else(|e| e.into_inner()).write_page(
-                        source_id,
-                        &page,
-                        CursorUpdate::Set(cursor),
-                    )
+                    store
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .write_page_with_history(
+                            source_id,
+                            &page,
+                            &history,
+                            CursorUpdate::Set(cursor),
+                        )
                 })
             };
             let written = if done {
                 write.await
             } else {
                 let cursor = (!next.provider.is_empty()).then_some(next.provider.as_str());
-                let (written, fetched) =
-                    tokio::join!(write, provider.fetch(source, cursor, next.window));
+                let fetch =
+                    provider.fetch_stored(&self.store, source, cursor, self.asked(&next, provider));
+                let (written, fetched) = tokio::join!(write, fetch);
                 ahead = Some(fetched);
                 written
             };

@@ -109,6 +109,39 @@ pub enum SyncError {
         waited: Duration,
     },
 
+    /// A sign-in brought an access token that expires and nothing to renew
+    /// it with (no refresh token, and none stored for the account): the
+    /// account would stop syncing within the hour. `provider` is the
+    /// identity provider's name ("Google").
+    #[error(
+        "{provider} did not grant offline access: the sign-in brought no refresh token, so Vica could not sync once the access token expires; nothing was saved. Connect again and allow access"
+    )]
+    OfflineAccessNotGranted { provider: &'static str },
+
+    /// The user left a box Vica needs unticked on the provider's consent
+    /// screen: the token response's `scope` lacks it. `provider` is the
+    /// identity provider's name ("Google").
+    #[error(
+        "{provider} did not grant {what} (its box was left unticked on the consent screen), and Vica cannot work without it; nothing was saved. Connect again and allow it"
+    )]
+    ScopeNotGranted {
+        provider: &'static str,
+        /// "access to your calendars".
+        what: &'static str,
+    },
+
+    /// At sync, the provider refused a request because the account's grant
+    /// lacks a scope (Google's 403 `insufficientPermissions`, RFC 6750's
+    /// `insufficient_scope`): reconnecting and allowing it is the way out.
+    #[error(
+        "{provider} refused: this account's sign-in lacks a permission Vica needs ({message}); reconnect the account and allow everything Vica asks for (read-only access to its calendars or tasks)"
+    )]
+    ScopeMissing {
+        provider: &'static str,
+        /// The provider's own words.
+        message: String,
+    },
+
     /// The provider's token endpoint refused a request (RFC 6749 §5.2 error code).
     #[error("{provider} refused the sign-in: {code}{}", .detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     TokenRefused {
@@ -119,6 +152,23 @@ pub enum SyncError {
 }
 
 impl SyncError {
+    /// Whether only the user can fix this, by connecting the account again:
+    /// its credentials are refused or revoked, or its grant lacks a scope.
+    pub fn needs_reconnect(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Unauthorized { .. }
+                | SyncError::ReconnectNeeded { .. }
+                | SyncError::ScopeMissing { .. }
+        )
+    }
+
+    /// Whether the provider could not be reached at all (no network, no
+    /// answer in time): what the app shows as "Offline".
+    pub fn is_offline(&self) -> bool {
+        matches!(self, SyncError::Network { .. } | SyncError::Timeout { .. })
+    }
+
     /// Whether trying the same request again may succeed.
     pub fn is_transient(&self) -> bool {
         matches!(

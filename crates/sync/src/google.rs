@@ -5,12 +5,29 @@
 //! window and paged with `nextPageToken`; its last page's `nextSyncToken`
 //! makes every later sync incremental. Items with `status: "cancelled"` are
 //! deletions. A 410 means the token is gone: the engine starts over.
+//!
+//! The window follows the calendar. A sync token returns only what changed,
+//! so what enters the window's leading edge as time passes (an unchanged
+//! series' next instances, a one-off created long ago) never comes through
+//! it: the cursor remembers how far the listings reach (`listed`), and a
+//! sync first lists the slice the window gained (`[listed end, window end)`,
+//! paged), keeping the token it had, then follows the token. A listing that
+//! took several pages (or was broken off and resumed) ends with one more
+//! round from its own token: whatever changed while it was read, on pages
+//! already read, arrives in the same sync. What a
+//! token returns outside the window does not pile up: an event starting at
+//! or after the window's end is not stored (it is removed if held: it moved
+//! there), and one wholly before the window's start only updates what the
+//! store already holds ([`Fetched::update_only_before`]). A last page with
+//! neither `nextPageToken` nor `nextSyncToken` keeps what it wrote and asks
+//! for a fresh listing next time ([`Provider::relist`]); so does a cursor
+//! from before `listed` was kept.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, SubsecRound, Utc};
 use reqwest::Url;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -22,7 +39,7 @@ use vica_core::model::{
 
 use crate::error::{Result, SyncError};
 use crate::http::{RetryPolicy, TokenSource, Transport};
-use crate::provider::{Fetched, Next, Provider, Window};
+use crate::provider::{Fetched, Next, PastListing, Provider, Window};
 
 const NAME: &str = "Google Calendar";
 
@@ -36,6 +53,8 @@ pub struct GoogleConfig {
     pub base_url: Url,
     /// `maxResults` per page (Google allows up to 2500).
     pub page_size: u32,
+    /// How much of the past one history-import listing covers.
+    pub past_chunk: chrono::Duration,
     pub retry: RetryPolicy,
 }
 
@@ -50,6 +69,8 @@ impl GoogleConfig {
             base_url,
             // Google's maximum: fewer round-trips on a first sync.
             page_size: 2500,
+            // A quarter of the past per listing: a few pages even for a busy calendar.
+            past_chunk: chrono::Duration::weeks(13),
             retry: RetryPolicy::default(),
         })
     }
@@ -62,12 +83,123 @@ pub struct Google {
 }
 
 /// Where a calendar's listing stands, as stored in the cursor.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct Cursor {
+    /// The token of the last complete listing, or of the changes since.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sync: Option<String>,
+    /// The next page of the listing under way: a full one, or the changes since `sync`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     page: Option<String>,
+    /// What the listings have covered: the first listing's window, grown by
+    /// the slices listed as the window moved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    listed: Option<Span>,
+    /// A listing of a slice the window gained, under way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    slice: Option<Slice>,
+    /// The last listing ended without a sync token: list afresh next time.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    relist: bool,
+}
+
+/// A span of time the listings covered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Span {
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+}
+
+/// A slice of the window being listed with `timeMin`/`timeMax`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Slice {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    page: Option<String>,
+}
+
+/// Which listing a request belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listing {
+    /// The first (or a fresh) listing of the window.
+    Full,
+    /// The changes since the sync token.
+    Changes,
+    /// A slice the window gained.
+    Slice,
+}
+
+impl Cursor {
+    fn listing(&self) -> Listing {
+        if self.slice.is_some() {
+            Listing::Slice
+        } else if self.sync.is_some() {
+            Listing::Changes
+        } else {
+            Listing::Full
+        }
+    }
+
+    /// Between listings (none under way), a slice the window gained is
+    /// listed first; the changes since the token come after it, so they
+    /// also bring what changed while it was read.
+    fn then_gained(mut self, window: Window) -> Cursor {
+        if self.slice.is_none() && self.page.is_none() && self.sync.is_some() {
+            self.slice = self
+                .listed
+                .and_then(|l| gained(l, window))
+                .map(|(from, to)| Slice {
+                    from,
+                    to,
+                    page: None,
+                });
+        }
+        self
+    }
+}
+
+/// The part of `window` the listings have not covered: what it gained at
+/// its end, else at its start (the clock set back, or more weeks back asked).
+fn gained(listed: Span, window: Window) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    if window.end > listed.until {
+        Some((listed.until.max(window.start), window.end))
+    } else if window.start < listed.from {
+        Some((window.start, listed.from.min(window.end)))
+    } else {
+        None
+    }
+    .filter(|(from, to)| from < to)
+}
+
+/// `listed` grown by a slice next to or over it, or the slice alone when it
+/// lies apart (what lay behind it has left the window).
+fn grown(listed: Option<Span>, from: DateTime<Utc>, to: DateTime<Utc>) -> Span {
+    match listed {
+        Some(l) if from <= l.until && to >= l.from => Span {
+            from: l.from.min(from),
+            until: l.until.max(to),
+        },
+        _ => Span { from, until: to },
+    }
+}
+
+/// The window in whole seconds, as it goes on the wire, so what is
+/// remembered as listed is what was asked for.
+fn whole_seconds(w: Window) -> Window {
+    let floor = |t: DateTime<Utc>| t.trunc_subsecs(0);
+    Window {
+        start: floor(w.start),
+        end: floor(w.end),
+    }
+}
+
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn encode(c: &Cursor) -> Result<String> {
+    serde_json::to_string(c).map_err(|e| malformed(&e.to_string()))
 }
 
 impl Google {
@@ -131,6 +263,13 @@ impl Provider for Google {
             }
             None => Cursor::default(),
         };
+        let window = whole_seconds(window);
+        let cursor = cursor.then_gained(window);
+        let listing = cursor.listing();
+        // This page continues a listing begun earlier (in this sync, or in
+        // one broken off): what changed since it began may lie on pages
+        // already read.
+        let continued = listing != Listing::Slice && cursor.page.is_some();
         let mut url = self.url(&["calendars", &source.provider_id, "events"])?;
         {
             let mut q = url.query_pairs_mut();
@@ -142,22 +281,25 @@ impl Provider for Google {
             for t in EVENT_TYPES {
                 q.append_pair("eventTypes", t);
             }
-            match &cursor.sync {
-                Some(token) => {
+            match (&cursor.slice, &cursor.sync) {
+                (Some(slice), _) => {
+                    q.append_pair("timeMin", &stamp(slice.from));
+                    q.append_pair("timeMax", &stamp(slice.to));
+                    if let Some(page) = &slice.page {
+                        q.append_pair("pageToken", page);
+                    }
+                }
+                (None, Some(token)) => {
                     q.append_pair("syncToken", token);
                 }
-                None => {
-                    q.append_pair(
-                        "timeMin",
-                        &window.start.to_rfc3339_opts(SecondsFormat::Secs, true),
-                    );
-                    q.append_pair(
-                        "timeMax",
-                        &window.end.to_rfc3339_opts(SecondsFormat::Secs, true),
-                    );
+                (None, None) => {
+                    q.append_pair("timeMin", &stamp(window.start));
+                    q.append_pair("timeMax", &stamp(window.end));
                 }
             }
-            if let Some(page) = &cursor.page {
+            if listing != Listing::Slice
+                && let Some(page) = &cursor.page
+            {
                 q.append_pair("pageToken", page);
             }
         }
@@ -170,7 +312,120 @@ impl Provider for Google {
             }
             other => other?,
         };
-        parse_events_page(&body, cursor.sync)
+        let page = parse_events_page(&body, Some(window))?;
+        let mut fetched = page.fetched;
+        fetched.next = match (listing, page.next_page, page.next_sync) {
+            // More pages of the same listing.
+            (Listing::Slice, Some(next), _) => {
+                let mut c = cursor;
+                if let Some(slice) = &mut c.slice {
+                    slice.page = Some(next);
+                }
+                Next::More(encode(&c)?)
+            }
+            (Listing::Full | Listing::Changes, Some(next), _) => Next::More(encode(&Cursor {
+                page: Some(next),
+                ..cursor
+            })?),
+            // A slice's own sync token is not kept: the changes since the
+            // token already held come next, through that one.
+            (Listing::Slice, None, _) => {
+                let mut c = cursor;
+                if let Some(slice) = c.slice.take() {
+                    c.listed = Some(grown(c.listed, slice.from, slice.to));
+                }
+                Next::More(encode(&c)?)
+            }
+            // A listing of several pages ends with a round of the changes
+            // made while it ran, from its own token: one sync leaves the
+            // store in step, even when the listing was broken off and resumed
+            // long after it began.
+            (Listing::Full, None, Some(token)) => {
+                let c = Cursor {
+                    sync: Some(token),
+                    listed: Some(Span {
+                        from: window.start,
+                        until: window.end,
+                    }),
+                    ..Cursor::default()
+                };
+                if continued {
+                    Next::More(encode(&c)?)
+                } else {
+                    Next::Done(encode(&c)?)
+                }
+            }
+            (Listing::Changes, None, Some(token)) if continued => Next::More(encode(&Cursor {
+                sync: Some(token),
+                page: None,
+                ..cursor
+            })?),
+            (Listing::Changes, None, Some(token)) => Next::Done(encode(&Cursor {
+                sync: Some(token),
+                page: None,
+                ..cursor
+            })?),
+            // Neither token: keep what came, list afresh next time.
+            (Listing::Full | Listing::Changes, None, None) => Next::Done(encode(&Cursor {
+                relist: true,
+                ..Cursor::default()
+            })?),
+        };
+        Ok(fetched)
+    }
+
+    fn past(&self) -> PastListing {
+        PastListing::Chunks(self.config.past_chunk)
+    }
+
+    /// A windowed `events.list` of the past (`timeMin`/`timeMax`,
+    /// `singleEvents`, paged by `pageToken`); the sync token it ends with is
+    /// not kept: the past is read once, changes to it arrive through the
+    /// calendar's own token.
+    async fn fetch_past(
+        &self,
+        source: &Source,
+        span: Window,
+        page: Option<&str>,
+    ) -> Result<Fetched> {
+        let span = whole_seconds(span);
+        let mut url = self.url(&["calendars", &source.provider_id, "events"])?;
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("singleEvents", "true");
+            q.append_pair("maxResults", &self.config.page_size.to_string());
+            for t in EVENT_TYPES {
+                q.append_pair("eventTypes", t);
+            }
+            q.append_pair("timeMin", &stamp(span.start));
+            q.append_pair("timeMax", &stamp(span.end));
+            if let Some(page) = page {
+                q.append_pair("pageToken", page);
+            }
+        }
+        let body = match self.transport.get_body(&url, &[]).await {
+            Err(SyncError::SourceGone { .. }) => {
+                return Err(SyncError::SourceGone {
+                    provider: NAME,
+                    what: "calendar",
+                });
+            }
+            other => other?,
+        };
+        let page = parse_events_page(&body, None)?;
+        let mut fetched = page.fetched;
+        fetched.next = match page.next_page {
+            Some(next) => Next::More(next),
+            None => Next::Done(String::new()),
+        };
+        Ok(fetched)
+    }
+
+    /// A listing that ended without a sync token, or a cursor from before
+    /// the client remembered how far its listings reach, is listed afresh.
+    fn relist(&self, cursor: &str, _listed: Window, window: Window) -> Option<Window> {
+        let c: Cursor = serde_json::from_str(cursor).ok()?;
+        (c.relist || c.listed.is_none()).then_some(window)
     }
 }
 
@@ -188,34 +443,27 @@ struct GPage<'a> {
     items: Option<Vec<&'a RawValue>>,
 }
 
+/// One page read: its events and where its listing goes.
+struct Page {
+    /// The page's items, mapped (`next` is set by the caller).
+    fetched: Fetched,
+    next_page: Option<String>,
+    next_sync: Option<String>,
+}
+
 /// Maps one page of `events.list`, read straight from the body into typed
-/// structs that borrow its strings.
-fn parse_events_page(body: &[u8], sync: Option<String>) -> Result<Fetched> {
+/// structs that borrow its strings. With a `window`, an event starting at or
+/// after its end is not kept (it is listed as gone, in case it moved
+/// there), and one ending by its start only updates what the store holds.
+fn parse_events_page(body: &[u8], window: Option<Window>) -> Result<Page> {
     // A page is an object (serde would also take a list for the struct).
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(malformed("the page is not a JSON object"));
     }
     let page: GPage<'_> =
         serde_json::from_slice(body).map_err(|e| malformed(&format!("invalid page ({e})")))?;
-    let next = if let Some(page) = page.next_page_token {
-        let c = Cursor {
-            sync,
-            page: Some(page.into_owned()),
-        };
-        Next::More(serde_json::to_string(&c).map_err(|e| malformed(&e.to_string()))?)
-    } else if let Some(token) = page.next_sync_token {
-        let c = Cursor {
-            sync: Some(token.into_owned()),
-            page: None,
-        };
-        Next::Done(serde_json::to_string(&c).map_err(|e| malformed(&e.to_string()))?)
-    } else {
-        return Err(malformed(
-            "the page has neither nextPageToken nor nextSyncToken",
-        ));
-    };
     let items = page.items.unwrap_or_default();
-    let mut fetched = Fetched::new(next);
+    let mut fetched = Fetched::new(Next::Done(String::new()));
     fetched.events.reserve(items.len());
     for (i, raw) in items.into_iter().enumerate() {
         match serde_json::from_str::<GEvent<'_>>(raw.get()) {
@@ -237,7 +485,22 @@ fn parse_events_page(body: &[u8], sync: Option<String>) -> Result<Fetched> {
             }
         }
     }
-    Ok(fetched)
+    if let Some(window) = window {
+        let (kept, beyond): (Vec<EventRecord>, Vec<EventRecord>) =
+            std::mem::take(&mut fetched.events)
+                .into_iter()
+                .partition(|e| e.time.utc_bounds().0 < window.end);
+        fetched.events = kept;
+        fetched
+            .deleted_events
+            .extend(beyond.into_iter().map(|e| e.provider_id));
+        fetched.update_only_before = Some(window.start);
+    }
+    Ok(Page {
+        fetched,
+        next_page: page.next_page_token.map(Cow::into_owned),
+        next_sync: page.next_sync_token.map(Cow::into_owned),
+    })
 }
 
 /// Sorts item `i` of a page: no id, a deletion (`cancelled`), or an event
@@ -469,10 +732,27 @@ fn malformed(detail: &str) -> SyncError {
     }
 }
 
-/// Reads one `events.list` response body as a sync would, without a request
-/// (for fuzzing and tests). A body that is not JSON gives [`SyncError::Malformed`].
+/// Reads one `events.list` response body of a first listing as a sync
+/// would, without a request or a window (for fuzzing and tests). A body that
+/// is not JSON gives [`SyncError::Malformed`].
 pub fn parse_events_json(body: &[u8]) -> Result<Fetched> {
-    parse_events_page(body, None)
+    let page = parse_events_page(body, None)?;
+    let mut fetched = page.fetched;
+    fetched.next = match (page.next_page, page.next_sync) {
+        (Some(next), _) => Next::More(encode(&Cursor {
+            page: Some(next),
+            ..Cursor::default()
+        })?),
+        (None, Some(token)) => Next::Done(encode(&Cursor {
+            sync: Some(token),
+            ..Cursor::default()
+        })?),
+        (None, None) => Next::Done(encode(&Cursor {
+            relist: true,
+            ..Cursor::default()
+        })?),
+    };
+    Ok(fetched)
 }
 
 #[cfg(test)]
@@ -549,9 +829,32 @@ mod tests {
     }
 
     #[test]
-    fn a_page_without_a_continuation_is_refused() {
+    fn a_page_without_a_continuation_ends_the_listing_and_asks_for_a_fresh_one() {
+        let f = parse_events_json(br#"{"items": [{"id": "a", "start": {"date": "2026-11-17"}, "end": {"date": "2026-11-18"}}]}"#).unwrap();
+        assert_eq!(f.events.len(), 1, "what came is kept");
+        let Next::Done(cursor) = &f.next else {
+            panic!("{:?}", f.next)
+        };
+        assert_eq!(cursor, r#"{"relist":true}"#);
+        let google = Google::new(
+            GoogleConfig::new(DEFAULT_BASE_URL).unwrap(),
+            Arc::new(crate::http::StaticToken::new("t")),
+        )
+        .unwrap();
+        let w = Window {
+            start: "2026-01-01T00:00:00Z".parse().unwrap(),
+            end: "2026-03-01T00:00:00Z".parse().unwrap(),
+        };
+        assert_eq!(google.relist(cursor, w, w), Some(w));
+        // A cursor from before the client kept what it listed: once afresh too.
+        assert_eq!(google.relist(r#"{"sync":"tok"}"#, w, w), Some(w));
+        let kept = r#"{"sync":"tok","listed":{"from":"2026-01-01T00:00:00Z","until":"2026-03-01T00:00:00Z"}}"#;
+        assert_eq!(google.relist(kept, w, w), None);
+    }
+
+    #[test]
+    fn a_page_that_is_not_a_page_is_refused() {
         for page in [
-            r#"{"items": []}"#,
             r#"{"items": 3, "nextSyncToken": "t"}"#,
             r#"["t", null, []]"#,
             "not json",
@@ -559,6 +862,84 @@ mod tests {
             let err = parse_events_json(page.as_bytes()).unwrap_err();
             assert!(matches!(err, SyncError::Malformed { .. }), "{page}");
         }
+    }
+
+    #[test]
+    fn the_window_gains_slices_at_its_end_and_its_start() {
+        let t = |s: &str| -> DateTime<Utc> { s.parse().unwrap() };
+        let listed = Span {
+            from: t("2026-01-01T00:00:00Z"),
+            until: t("2026-03-01T00:00:00Z"),
+        };
+        let w = |a: &str, b: &str| Window {
+            start: t(a),
+            end: t(b),
+        };
+        assert_eq!(
+            gained(listed, w("2026-01-08T00:00:00Z", "2026-03-08T00:00:00Z")),
+            Some((t("2026-03-01T00:00:00Z"), t("2026-03-08T00:00:00Z")))
+        );
+        assert_eq!(
+            gained(listed, w("2026-01-08T00:00:00Z", "2026-03-01T00:00:00Z")),
+            None
+        );
+        // Months without a sync: only what is inside the window now.
+        assert_eq!(
+            gained(listed, w("2026-06-01T00:00:00Z", "2026-08-01T00:00:00Z")),
+            Some((t("2026-06-01T00:00:00Z"), t("2026-08-01T00:00:00Z")))
+        );
+        // The window reaching further back.
+        assert_eq!(
+            gained(listed, w("2025-12-01T00:00:00Z", "2026-03-01T00:00:00Z")),
+            Some((t("2025-12-01T00:00:00Z"), t("2026-01-01T00:00:00Z")))
+        );
+        assert_eq!(
+            grown(
+                Some(listed),
+                t("2026-03-01T00:00:00Z"),
+                t("2026-03-08T00:00:00Z")
+            ),
+            Span {
+                from: listed.from,
+                until: t("2026-03-08T00:00:00Z")
+            }
+        );
+        assert_eq!(
+            grown(
+                Some(listed),
+                t("2026-06-01T00:00:00Z"),
+                t("2026-08-01T00:00:00Z")
+            ),
+            Span {
+                from: t("2026-06-01T00:00:00Z"),
+                until: t("2026-08-01T00:00:00Z")
+            }
+        );
+    }
+
+    #[test]
+    fn events_beyond_the_window_are_gone_and_those_before_it_update_only() {
+        let page = json!({"items": [
+            {"id": "in", "start": {"dateTime": "2026-02-10T09:00:00Z"}, "end": {"dateTime": "2026-02-10T10:00:00Z"}},
+            {"id": "far", "start": {"dateTime": "2040-02-10T09:00:00Z"}, "end": {"dateTime": "2040-02-10T10:00:00Z"}},
+            {"id": "edge", "start": {"dateTime": "2026-03-01T00:00:00Z"}, "end": {"dateTime": "2026-03-01T01:00:00Z"}},
+            {"id": "gone", "status": "cancelled"}
+        ], "nextSyncToken": "t"});
+        let w = Window {
+            start: "2026-01-01T00:00:00Z".parse().unwrap(),
+            end: "2026-03-01T00:00:00Z".parse().unwrap(),
+        };
+        let p = parse_events_page(page.to_string().as_bytes(), Some(w)).unwrap();
+        let kept: Vec<&str> = p
+            .fetched
+            .events
+            .iter()
+            .map(|e| e.provider_id.as_str())
+            .collect();
+        assert_eq!(kept, ["in"]);
+        assert_eq!(p.fetched.deleted_events, ["gone", "far", "edge"]);
+        assert_eq!(p.fetched.update_only_before, Some(w.start));
+        assert_eq!(p.next_sync.as_deref(), Some("t"));
     }
 
     #[test]

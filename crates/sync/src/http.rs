@@ -1,7 +1,9 @@
 //! Sending requests to a provider: retries with exponential backoff and
 //! jitter on 5xx, timeouts and dropped connections; `Retry-After` on 429 and
 //! 503 (Google's 403 rate-limit reasons count as 429); one token refresh and
-//! retry on 401. Errors never carry the token.
+//! retry on 401; a 403 for a scope the grant lacks is
+//! [`SyncError::ScopeMissing`] (the account needs reconnecting), not a bare
+//! 403. Errors never carry the token.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,6 +92,14 @@ enum Attempt {
     Fatal(SyncError),
 }
 
+/// How a request is sent.
+#[derive(Debug, Clone, Copy)]
+enum Method<'a> {
+    Get,
+    /// A POST of a form body.
+    PostForm(&'a [(&'a str, &'a str)]),
+}
+
 /// Sends a provider's requests.
 #[derive(Clone)]
 pub struct Transport {
@@ -140,12 +150,37 @@ impl Transport {
     /// that borrow from the body); it turns a body it cannot read into
     /// [`SyncError::Malformed`], as [`Transport::get_json`] does.
     pub async fn get_body(&self, url: &Url, headers: &[(&str, &str)]) -> Result<Vec<u8>> {
+        self.send(url, headers, Method::Get).await
+    }
+
+    /// POSTs `form` (`application/x-www-form-urlencoded`) to `url` and parses
+    /// the JSON answer, retrying as [`Transport::get_json`] does: only for
+    /// requests that read (Todoist's `/sync` asking for resources), which are
+    /// safe to repeat.
+    pub async fn post_form_json(
+        &self,
+        url: &Url,
+        form: &[(&str, &str)],
+    ) -> Result<serde_json::Value> {
+        let body = self.send(url, &[], Method::PostForm(form)).await?;
+        serde_json::from_slice(&body).map_err(|e| SyncError::Malformed {
+            provider: self.provider,
+            detail: format!("invalid JSON ({e})"),
+        })
+    }
+
+    async fn send(
+        &self,
+        url: &Url,
+        headers: &[(&str, &str)],
+        method: Method<'_>,
+    ) -> Result<Vec<u8>> {
         let mut token = self.tokens.access_token().await?;
         let mut refreshed = false;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.attempt(url, headers, &token).await {
+            match self.attempt(url, headers, method, &token).await {
                 Attempt::Done(v) => return Ok(v),
                 Attempt::Unauthorized if !refreshed => {
                     refreshed = true;
@@ -177,9 +212,19 @@ impl Transport {
         }
     }
 
-    async fn attempt(&self, url: &Url, headers: &[(&str, &str)], token: &str) -> Attempt {
+    async fn attempt(
+        &self,
+        url: &Url,
+        headers: &[(&str, &str)],
+        method: Method<'_>,
+        token: &str,
+    ) -> Attempt {
         let provider = self.provider;
-        let mut req = self.client.get(url.clone()).bearer_auth(token);
+        let req = match method {
+            Method::Get => self.client.get(url.clone()),
+            Method::PostForm(form) => self.client.post(url.clone()).form(form),
+        };
+        let mut req = req.bearer_auth(token);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -194,6 +239,7 @@ impl Transport {
         };
         let status = resp.status();
         let retry_after = retry_after_header(resp.headers());
+        let scope_challenge = insufficient_scope_challenge(resp.headers());
         let body = match resp.bytes().await {
             Ok(b) => b,
             Err(e) => {
@@ -235,6 +281,11 @@ impl Transport {
                     },
                     wait: retry_after,
                 }
+            }
+            StatusCode::FORBIDDEN
+                if scope_challenge || json.as_ref().is_some_and(is_scope_reason) =>
+            {
+                Attempt::Fatal(SyncError::ScopeMissing { provider, message })
             }
             StatusCode::GONE => Attempt::Fatal(SyncError::CursorExpired { provider }),
             StatusCode::NOT_FOUND => Attempt::Fatal(SyncError::SourceGone {
@@ -305,6 +356,48 @@ fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Duration> 
     Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
+/// RFC 6750 §3.1: `WWW-Authenticate: Bearer error="insufficient_scope"`,
+/// which Google sends with its 403 for a missing scope.
+fn insufficient_scope_challenge(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
+        .get_all(reqwest::header::WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',').any(|param| {
+                param.split_once('=').is_some_and(|(k, v)| {
+                    k.trim().trim_start_matches("Bearer").trim() == "error"
+                        && v.trim().trim_matches('"') == "insufficient_scope"
+                })
+            })
+        })
+}
+
+/// Google's 403 for a token without the scope a call needs: reason
+/// `insufficientPermissions` ("Request had insufficient authentication
+/// scopes."), and in newer bodies `ACCESS_TOKEN_SCOPE_INSUFFICIENT` among
+/// the details (analogdotnow/Analog#296).
+fn is_scope_reason(json: &serde_json::Value) -> bool {
+    let reasons = |pointer: &str| -> Vec<String> {
+        json.pointer(pointer)
+            .and_then(|e| e.as_array())
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|e| e.get("reason").and_then(|r| r.as_str()))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    reasons("/error/errors")
+        .iter()
+        .any(|r| r == "insufficientPermissions")
+        || reasons("/error/details")
+            .iter()
+            .any(|r| r == "ACCESS_TOKEN_SCOPE_INSUFFICIENT")
+}
+
 /// Todoist puts the wait in the body: `error_extra.retry_after`.
 fn body_retry_after(json: &serde_json::Value) -> Option<Duration> {
     json.pointer("/error_extra/retry_after")?
@@ -341,6 +434,56 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_insufficient_scope_challenge_is_recognised() {
+        let challenge = |v: &'static str| {
+            let mut h = reqwest::header::HeaderMap::new();
+            h.insert(
+                reqwest::header::WWW_AUTHENTICATE,
+                reqwest::header::HeaderValue::from_static(v),
+            );
+            insufficient_scope_challenge(&h)
+        };
+        assert!(challenge(
+            "Bearer realm=\"https://accounts.google.com/\", error=\"insufficient_scope\", scope=\"https://www.googleapis.com/auth/calendar\""
+        ));
+        assert!(challenge("Bearer error=insufficient_scope"));
+        assert!(!challenge(
+            "Bearer realm=\"https://accounts.google.com/\", error=\"invalid_token\""
+        ));
+        assert!(!insufficient_scope_challenge(
+            &reqwest::header::HeaderMap::new()
+        ));
+    }
+
+    /// A URL may carry a cursor or a capability (a secret calendar
+    /// address): a transport error names neither.
+    #[tokio::test]
+    async fn a_transport_error_does_not_quote_the_url() {
+        // Nothing listens on port 1.
+        let url = Url::parse("http://127.0.0.1:1/calendars/x/events?syncToken=SECRET-CURSOR")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let transport = Transport::new(
+            "Test",
+            Arc::new(StaticToken::new("SECRET-TOKEN")),
+            RetryPolicy {
+                max_attempts: 1,
+                ..RetryPolicy::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let err = transport
+            .get_body(&url, &[])
+            .await
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(!err.is_empty(), "the request failed");
+        for secret in ["SECRET-CURSOR", "SECRET-TOKEN", "/calendars/x"] {
+            assert!(!err.contains(secret), "{secret} in {err}");
+        }
+    }
+
+    #[test]
     fn backoff_grows_and_stays_under_the_cap() {
         let p = RetryPolicy {
             base_delay: Duration::from_millis(100),
@@ -364,6 +507,17 @@ mod tests {
         assert!(is_rate_limit_reason(&google));
         let quota = serde_json::json!({"error": {"errors": [{"reason": "quotaExceeded"}], "code": 403, "message": "Quota"}});
         assert!(!is_rate_limit_reason(&quota));
+        // Google's 403 for a missing scope, as a calendarList.list call gets it.
+        let scope = serde_json::json!({"error": {"code": 403,
+            "message": "Request had insufficient authentication scopes.",
+            "errors": [{"message": "Insufficient Permission", "domain": "global", "reason": "insufficientPermissions"}],
+            "status": "PERMISSION_DENIED",
+            "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT", "domain": "googleapis.com"}]}});
+        assert!(is_scope_reason(&scope) && !is_rate_limit_reason(&scope));
+        assert!(!is_scope_reason(&google) && !is_scope_reason(&quota));
+        let details_only = serde_json::json!({"error": {"code": 403, "status": "PERMISSION_DENIED",
+            "details": [{"reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}]}});
+        assert!(is_scope_reason(&details_only));
         let todoist =
             serde_json::json!({"error": "Too many requests", "error_extra": {"retry_after": 66}});
         assert_eq!(

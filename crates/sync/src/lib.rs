@@ -14,22 +14,24 @@
 //!   code exchange, refresh, revocation; [`secrets`] keeps tokens in the OS
 //!   keychain and in memory inside [`secrets::Sensitive`]; [`accounts`]
 //!   connects and disconnects accounts and is the keychain-backed token source.
-//! - [`demo`] syncs the demo world from the fake providers, through the real clients.
 //! - [`engine`] runs sources concurrently and commits each page with its
-//!   cursor through [`vica_core::Store::write_page`].
+//!   cursor through [`vica_core::Store::write_page`]; [`import`] imports
+//!   their history before the window, back to a day, in chunks.
 
 pub mod accounts;
-pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod google;
 pub mod http;
 pub mod ics;
+pub mod import;
 pub mod oauth;
 pub mod outlook;
 pub mod provider;
 pub mod secrets;
 pub mod todoist;
+#[cfg(test)]
+mod typescript;
 
 pub use engine::{Engine, SyncEvent, SyncOptions, SyncReport};
 pub use error::{Result, SyncError};

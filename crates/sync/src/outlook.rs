@@ -2,36 +2,60 @@
 //!
 //! Sources come from `GET /me/calendars` (name, colour, owner, default);
 //! `GET /me` names the user, to tell their own calendars and their own
-//! attendance apart. Events come from the calendar view delta
-//! `GET /me/calendars/{id}/calendarView/delta?startDateTime=&endDateTime=`
-//! with `Prefer: odata.maxpagesize=…`, `outlook.timezone="UTC"` and
+//! attendance apart. Events come from the calendar view delta: the default
+//! calendar through `GET /me/calendarView/delta` (the form v1.0 documents),
+//! any other through `GET /me/calendars/{id}/calendarView/delta` (documented
+//! on beta), first with `startDateTime`/`endDateTime`, always with `Prefer:
+//! odata.maxpagesize=…`, `outlook.timezone="UTC"` and
 //! `outlook.body-content-type="text"`. Pages follow `@odata.nextLink`; the
-//! last page's `@odata.deltaLink` is the cursor, and following it later
-//! returns only what changed. Entries with `@removed` and cancelled meetings
-//! (`isCancelled`) delete locally; a removal of something never stored (Graph
-//! also reports changes outside the window that way) deletes nothing.
+//! last page's `@odata.deltaLink` goes into the cursor, and following it
+//! later returns only what changed. A round of several pages (or one broken
+//! off and resumed) is followed at once by one more from its delta link, so
+//! what changed while it was read arrives in the same sync. Entries with `@removed` and cancelled
+//! meetings (`isCancelled`) delete locally; a removal of something never
+//! stored (Graph also reports changes outside the window that way) deletes
+//! nothing.
+//!
+//! The window. A delta link is bound to the window its round started with,
+//! and Graph never reports an unchanged event that lies beyond it. So a round
+//! lists [`OutlookConfig::relist_after`] beyond the sync window's end, and
+//! everything that starts at or after the window's end is left out of the
+//! store (and removed from it, when a change moved it there). Each later
+//! sync first lists what has entered the window since the last one (a
+//! one-off delta round over that slice, so its occurrences arrive as the
+//! main round's do), then follows the delta link. Once the window's end
+//! passes the round's own end (or its start goes back before the round's),
+//! the sync lists the current window afresh ([`Provider::relist`]), which
+//! also reconciles deletions Graph never reported (pitfall 6).
 //!
 //! A delta link the server rejects (`410`, or `400 syncStateNotFound`) makes
-//! the engine start a full listing of the calendar. A delta link is bound to
-//! the window it started with, so once the sync window has drifted by more
-//! than [`OutlookConfig::relist_after`] the next sync lists the new window
-//! afresh (which also reconciles deletions Graph never reported, pitfall 6).
+//! the engine start a full listing of the calendar. A calendar whose delta
+//! the server refuses outright (`400` on a round's first request: change
+//! tracking not supported, as v1.0 may answer for a calendar other than the
+//! default) is read through windowed `calendarView` listings, a fresh one on
+//! each sync with the engine's sweep; the cursor remembers the refusal, so
+//! the delta is tried again only after [`OutlookConfig::delta_retry_after`].
+//!
 //! Occurrences that arrive with only `id`, `seriesMasterId`, `type`, `start`
-//! and `end` (pitfall 4) are completed from their series master
-//! (`GET /me/events/{id}`).
+//! and `end` (pitfall 4) are completed from their series master, read through
+//! the calendar's own events path (`GET /me/calendars/{cal}/events/{id}`:
+//! `/me/events/{id}` answers 404 for calendars others share with the user);
+//! one whose master cannot be read is kept with what it carries. Reading a
+//! shared calendar needs `Calendars.Read.Shared`; a 403 there says so.
 //!
 //! The cursor (a Graph link) and every link followed must be on the
 //! configured base URL's origin: the bearer token never leaves it.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, SubsecRound, Timelike, Utc};
 use chrono_tz::Tz;
 use reqwest::Url;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use vica_core::clock::SharedClock;
 use vica_core::model::{
     EventKind, EventRecord, EventStatus, EventTime, Response, ShowAs, Source, SourceKind,
     SourceRecord,
@@ -39,7 +63,7 @@ use vica_core::model::{
 
 use crate::error::{Result, SyncError};
 use crate::http::{RetryPolicy, TokenSource, Transport};
-use crate::provider::{Fetched, Next, Provider, Window};
+use crate::provider::{Fetched, Next, PastListing, Provider, Window};
 
 const NAME: &str = "Microsoft Outlook";
 
@@ -66,11 +90,19 @@ pub const CALENDAR_COLORS: [(&str, &str); 9] = [
 pub struct OutlookConfig {
     /// `https://graph.microsoft.com/v1.0`, or a local fake's.
     pub base_url: Url,
-    /// `Prefer: odata.maxpagesize` for delta pages.
+    /// `Prefer: odata.maxpagesize` for delta pages, `$top` for listings.
     pub page_size: u32,
-    /// How far the sync window may drift from the one a delta link was
-    /// started with before the next sync lists the current window afresh.
+    /// How far beyond the sync window's end a delta round lists, and so how
+    /// far the window may move on before the next sync lists it afresh.
     pub relist_after: chrono::Duration,
+    /// How long a calendar whose delta was refused is read through listings
+    /// before its delta is tried again (a refusal is what the server supports
+    /// for that calendar, not a passing fault; a retry costs one request).
+    pub delta_retry_after: chrono::Duration,
+    /// What time it is (when a delta was refused).
+    pub clock: SharedClock,
+    /// How much of the past one history-import listing covers.
+    pub past_chunk: chrono::Duration,
     pub retry: RetryPolicy,
 }
 
@@ -85,7 +117,70 @@ impl OutlookConfig {
             base_url,
             page_size: 100,
             relist_after: chrono::Duration::days(7),
+            delta_retry_after: chrono::Duration::days(30),
+            clock: vica_core::clock::system(),
+            past_chunk: chrono::Duration::weeks(13),
             retry: RetryPolicy::default(),
+        })
+    }
+}
+
+/// Where a calendar's reading stands, as the engine keeps it between pages and syncs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+enum Cursor {
+    /// A delta round: the link to its next page, or, once `complete`, its
+    /// delta link, which the next sync follows after listing what entered
+    /// the window since `edge`.
+    Delta {
+        link: String,
+        /// The store holds the calendar up to here: the window's end when
+        /// the round listed it or when the last sync caught up.
+        edge: DateTime<Utc>,
+        /// The end of the window the round's links are bound to.
+        until: DateTime<Utc>,
+        #[serde(default)]
+        complete: bool,
+        /// `link` is the round's next page (an `@odata.nextLink`): the round
+        /// began earlier, in this sync or one broken off.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        paged: bool,
+    },
+    /// What entered the window since the last sync, listed up to `to` by a
+    /// one-off delta round over that slice (this is its next page); then the
+    /// round `resume` (a delta link) goes on.
+    Edge {
+        link: String,
+        resume: String,
+        to: DateTime<Utc>,
+        until: DateTime<Utc>,
+    },
+    /// A windowed `calendarView` listing, for a calendar whose delta was
+    /// refused at `refused_at`: the next page's link, none once complete.
+    View {
+        calendar: String,
+        link: Option<String>,
+        refused_at: DateTime<Utc>,
+    },
+}
+
+impl Cursor {
+    fn write(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|e| malformed(&e.to_string()))
+    }
+
+    /// A stored cursor: ours, or a bare Graph link from before cursors said
+    /// more (a delta round over the window it was given).
+    fn read(text: &str, window: Window) -> Option<Cursor> {
+        if let Ok(c) = serde_json::from_str(text) {
+            return Some(c);
+        }
+        text.starts_with("http").then(|| Cursor::Delta {
+            link: text.to_owned(),
+            edge: window.end,
+            until: window.end,
+            complete: false,
+            paged: false,
         })
     }
 }
@@ -96,6 +191,13 @@ pub struct Outlook {
     transport: Transport,
     /// The user's address, lower case, once `GET /me` has answered.
     me: Mutex<Option<String>>,
+    /// Calendars read through listings (their delta refused, and when), as
+    /// their cursors said before a fresh listing.
+    listed: Mutex<HashMap<String, DateTime<Utc>>>,
+}
+
+fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Outlook {
@@ -105,6 +207,7 @@ impl Outlook {
             config,
             transport,
             me: Mutex::new(None),
+            listed: Mutex::new(HashMap::new()),
         })
     }
 
@@ -132,7 +235,7 @@ impl Outlook {
 
     /// The signed-in user's address (lower case), asked once.
     async fn me(&self) -> Result<String> {
-        if let Some(me) = self.me.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+        if let Some(me) = locked(&self.me).clone() {
             return Ok(me);
         }
         let body = self.transport.get_json(&self.url(&["me"])?, &[]).await?;
@@ -143,30 +246,260 @@ impl Outlook {
             .or_else(|| body.get("userPrincipalName").and_then(Value::as_str))
             .unwrap_or_default()
             .to_lowercase();
-        *self.me.lock().unwrap_or_else(|e| e.into_inner()) = Some(me.clone());
+        *locked(&self.me) = Some(me.clone());
         Ok(me)
     }
 
-    /// The first delta request of a round over `window`.
-    fn initial(&self, calendar: &str, window: Window) -> Result<Url> {
-        let mut url = self.url(&["me", "calendars", calendar, "calendarView", "delta"])?;
-        url.query_pairs_mut()
-            .append_pair(
-                "startDateTime",
-                &window.start.to_rfc3339_opts(SecondsFormat::Secs, true),
-            )
-            .append_pair(
-                "endDateTime",
-                &window.end.to_rfc3339_opts(SecondsFormat::Secs, true),
-            );
+    /// The first request of a delta round over `[start, end)`: the default
+    /// calendar's documented path, or the calendar's own.
+    fn delta_url(&self, source: &Source, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Url> {
+        let mut url = if source.is_primary {
+            self.url(&["me", "calendarView", "delta"])?
+        } else {
+            self.url(&[
+                "me",
+                "calendars",
+                &source.provider_id,
+                "calendarView",
+                "delta",
+            ])?
+        };
+        window_query(&mut url, start, end);
         Ok(url)
     }
 
-    /// Completes occurrences that came without their series' fields.
-    async fn fill_sparse(&self, items: &mut [Value]) -> Result<()> {
+    /// The first page of a windowed listing of the calendar.
+    fn view_url(&self, source: &Source, window: Window) -> Result<Url> {
+        let mut url = self.url(&["me", "calendars", &source.provider_id, "calendarView"])?;
+        window_query(&mut url, window.start, window.end);
+        url.query_pairs_mut()
+            .append_pair("$top", &self.config.page_size.max(1).to_string());
+        Ok(url)
+    }
+
+    /// GETs a page of the calendar's events.
+    async fn page(&self, url: &Url) -> Result<Value> {
+        let prefer = self.prefer();
+        match self
+            .transport
+            .get_json(url, &[("Prefer", prefer.as_str())])
+            .await
+        {
+            Err(SyncError::SourceGone { .. }) => Err(SyncError::SourceGone {
+                provider: NAME,
+                what: "calendar",
+            }),
+            other => other,
+        }
+    }
+
+    /// GETs a stored link: one Graph no longer accepts (`syncStateNotFound`
+    /// comes as 400 or 410) or that points elsewhere starts over.
+    async fn follow(&self, link: &str) -> Result<Value> {
+        let url = self
+            .link(link)
+            .ok_or(SyncError::CursorExpired { provider: NAME })?;
+        match self.page(&url).await {
+            Err(SyncError::Http { status: 400, .. }) => {
+                Err(SyncError::CursorExpired { provider: NAME })
+            }
+            other => other,
+        }
+    }
+
+    /// The first page of a listing of `window` with no cursor: a delta round
+    /// reaching [`OutlookConfig::relist_after`] beyond it, or, for a calendar
+    /// whose delta is refused, a windowed listing.
+    async fn start(&self, source: &Source, me: &str, window: Window) -> Result<Fetched> {
+        let known = locked(&self.listed).get(&source.provider_id).copied();
+        if let Some(refused_at) = known {
+            let url = self.view_url(source, window)?;
+            let body = self.page(&url).await?;
+            return self.view_page(source, me, body, refused_at, window).await;
+        }
+        let until = window.end + self.config.relist_after;
+        let url = self.delta_url(source, window.start, until)?;
+        match self.page(&url).await {
+            Ok(body) => {
+                self.delta_page(source, me, body, window.end, until, window, false)
+                    .await
+            }
+            // Change tracking refused for this calendar: list it instead.
+            Err(SyncError::Http { status: 400, .. }) => {
+                let refused_at = self.config.clock.now();
+                locked(&self.listed).insert(source.provider_id.clone(), refused_at);
+                let url = self.view_url(source, window)?;
+                let body = self.page(&url).await?;
+                self.view_page(source, me, body, refused_at, window).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A page of a delta round bound to a window ending at `until`, the store
+    /// complete up to `edge`; its delta link ends the sync. A round of
+    /// several pages (`paged`: this one came from a next link) is followed
+    /// by one more round from its delta link, so what changed while it was
+    /// read (on pages already read, or while it was broken off) arrives in
+    /// the same sync.
+    #[allow(clippy::too_many_arguments)]
+    async fn delta_page(
+        &self,
+        source: &Source,
+        me: &str,
+        body: Value,
+        edge: DateTime<Utc>,
+        until: DateTime<Utc>,
+        window: Window,
+        paged: bool,
+    ) -> Result<Fetched> {
+        let next = match links(&body)? {
+            Link::Next(link) => {
+                self.checked(&link)?;
+                Next::More(
+                    Cursor::Delta {
+                        link,
+                        edge,
+                        until,
+                        complete: false,
+                        paged: true,
+                    }
+                    .write()?,
+                )
+            }
+            Link::Delta(link) => {
+                self.checked(&link)?;
+                let cursor = Cursor::Delta {
+                    link,
+                    edge,
+                    until,
+                    complete: !paged,
+                    paged: false,
+                }
+                .write()?;
+                if paged {
+                    Next::More(cursor)
+                } else {
+                    Next::Done(cursor)
+                }
+            }
+            Link::None => return Err(no_link()),
+        };
+        self.items(source, me, &body, window, next).await
+    }
+
+    /// A page of the one-off round over what entered the window; at its end
+    /// (its own delta link is not kept) the round `resume` goes on.
+    #[allow(clippy::too_many_arguments)]
+    async fn edge_page(
+        &self,
+        source: &Source,
+        me: &str,
+        body: Value,
+        resume: String,
+        to: DateTime<Utc>,
+        until: DateTime<Utc>,
+        window: Window,
+    ) -> Result<Fetched> {
+        let next = match links(&body)? {
+            Link::Next(link) => {
+                self.checked(&link)?;
+                Next::More(
+                    Cursor::Edge {
+                        link,
+                        resume,
+                        to,
+                        until,
+                    }
+                    .write()?,
+                )
+            }
+            Link::Delta(_) => Next::More(
+                Cursor::Delta {
+                    link: resume,
+                    edge: to,
+                    until,
+                    complete: false,
+                    paged: false,
+                }
+                .write()?,
+            ),
+            Link::None => return Err(no_link()),
+        };
+        self.items(source, me, &body, window, next).await
+    }
+
+    /// A page of a windowed listing.
+    async fn view_page(
+        &self,
+        source: &Source,
+        me: &str,
+        body: Value,
+        refused_at: DateTime<Utc>,
+        window: Window,
+    ) -> Result<Fetched> {
+        let link = match body.get("@odata.nextLink").and_then(Value::as_str) {
+            Some(next) => {
+                self.checked(next)?;
+                Some(next.to_owned())
+            }
+            None => None,
+        };
+        let cursor = Cursor::View {
+            calendar: source.provider_id.clone(),
+            link: link.clone(),
+            refused_at,
+        }
+        .write()?;
+        let next = if link.is_some() {
+            Next::More(cursor)
+        } else {
+            Next::Done(cursor)
+        };
+        self.items(source, me, &body, window, next).await
+    }
+
+    fn checked(&self, link: &str) -> Result<()> {
+        self.link(link)
+            .map(|_| ())
+            .ok_or_else(|| malformed("a link points outside Graph"))
+    }
+
+    /// The page's items, sparse occurrences completed, mapped; what starts at
+    /// or after the window's end is left out.
+    async fn items(
+        &self,
+        source: &Source,
+        me: &str,
+        body: &Value,
+        window: Window,
+        next: Next,
+    ) -> Result<Fetched> {
+        let mut items = match body.get("value") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items.clone(),
+            Some(_) => return Err(malformed("value is not a list")),
+        };
+        self.fill_sparse(&source.provider_id, &mut items, window.end)
+            .await?;
+        Ok(map_page(&items, me, Some(window.end), next))
+    }
+
+    /// Completes occurrences that came without their series' fields (those
+    /// that start inside the window) from their masters, read through the
+    /// calendar's own events path.
+    async fn fill_sparse(
+        &self,
+        calendar: &str,
+        items: &mut [Value],
+        end: DateTime<Utc>,
+    ) -> Result<()> {
         let mut masters: HashMap<String, Option<Value>> = HashMap::new();
         let prefer = self.prefer();
-        for item in items.iter_mut().filter(|i| is_sparse(i)) {
+        for item in items
+            .iter_mut()
+            .filter(|i| is_sparse(i) && starts_before(i, end))
+        {
             let Some(master_id) = item
                 .get("seriesMasterId")
                 .and_then(Value::as_str)
@@ -175,7 +508,7 @@ impl Outlook {
                 continue;
             };
             if !masters.contains_key(&master_id) {
-                let url = self.url(&["me", "events", &master_id])?;
+                let url = self.url(&["me", "calendars", calendar, "events", &master_id])?;
                 let master = match self
                     .transport
                     .get_json(&url, &[("Prefer", prefer.as_str())])
@@ -193,6 +526,109 @@ impl Outlook {
         }
         Ok(())
     }
+
+    async fn fetch_page(
+        &self,
+        source: &Source,
+        cursor: Option<&str>,
+        window: Window,
+    ) -> Result<Fetched> {
+        let me = self.me().await?;
+        let Some(cursor) = cursor else {
+            return self.start(source, &me, window).await;
+        };
+        match Cursor::read(cursor, window) {
+            // A new sync: first what entered the window since the last one,
+            // then what changed (so changes made meanwhile to what the slice
+            // listed still arrive, and a slice broken off is resumed before them).
+            Some(Cursor::Delta {
+                link,
+                edge,
+                until,
+                complete: true,
+                ..
+            }) if window.end > edge => {
+                let slice = self.delta_url(source, edge, window.end)?;
+                let body = self.follow(slice.as_str()).await?;
+                self.edge_page(source, &me, body, link, window.end, until, window)
+                    .await
+            }
+            Some(Cursor::Delta {
+                link,
+                edge,
+                until,
+                paged,
+                ..
+            }) => {
+                let body = self.follow(&link).await?;
+                self.delta_page(source, &me, body, edge, until, window, paged)
+                    .await
+            }
+            Some(Cursor::Edge {
+                link,
+                resume,
+                to,
+                until,
+            }) => {
+                let body = self.follow(&link).await?;
+                self.edge_page(source, &me, body, resume, to, until, window)
+                    .await
+            }
+            Some(Cursor::View {
+                link: Some(link),
+                refused_at,
+                ..
+            }) => {
+                let body = self.follow(&link).await?;
+                self.view_page(source, &me, body, refused_at, window).await
+            }
+            // A complete listing is listed afresh (see `relist`); anything else starts over.
+            Some(Cursor::View { link: None, .. }) | None => {
+                Err(SyncError::CursorExpired { provider: NAME })
+            }
+        }
+    }
+}
+
+/// `startDateTime` and `endDateTime` in whole seconds, widened to cover
+/// `[start, end)` (what lies beyond `end` is left out when mapped).
+fn window_query(url: &mut Url, start: DateTime<Utc>, end: DateTime<Utc>) {
+    let start = start.trunc_subsecs(0);
+    let end = if end.nanosecond() == 0 {
+        end
+    } else {
+        end.trunc_subsecs(0) + chrono::Duration::seconds(1)
+    };
+    url.query_pairs_mut()
+        .append_pair(
+            "startDateTime",
+            &start.to_rfc3339_opts(SecondsFormat::Secs, true),
+        )
+        .append_pair(
+            "endDateTime",
+            &end.to_rfc3339_opts(SecondsFormat::Secs, true),
+        );
+}
+
+/// How a delta page ends.
+enum Link {
+    Next(String),
+    Delta(String),
+    None,
+}
+
+fn links(body: &Value) -> Result<Link> {
+    if let Some(link) = body.get("@odata.nextLink").and_then(Value::as_str) {
+        Ok(Link::Next(link.to_owned()))
+    } else if let Some(link) = body.get("@odata.deltaLink").and_then(Value::as_str) {
+        Ok(Link::Delta(link.to_owned()))
+    } else {
+        Ok(Link::None)
+    }
+}
+
+fn no_link() -> SyncError {
+    malformed("the page has neither @odata.nextLink nor @odata.deltaLink")
 }
 
 #[async_trait]
@@ -232,60 +668,79 @@ impl Provider for Outlook {
         cursor: Option<&str>,
         window: Window,
     ) -> Result<Fetched> {
-        let me = self.me().await?;
-        let url = match cursor {
-            None => self.initial(&source.provider_id, window)?,
-            // A stored link we cannot follow: start over.
-            Some(c) => self
-                .link(c)
-                .ok_or(SyncError::CursorExpired { provider: NAME })?,
-        };
-        let prefer = self.prefer();
-        let body = match self
-            .transport
-            .get_json(&url, &[("Prefer", prefer.as_str())])
-            .await
-        {
-            Ok(b) => b,
-            Err(SyncError::SourceGone { .. }) => {
-                return Err(SyncError::SourceGone {
-                    provider: NAME,
-                    what: "calendar",
-                });
-            }
-            // A link Graph no longer accepts (`syncStateNotFound` comes as 400 or 410).
-            Err(SyncError::Http { status: 400, .. }) if cursor.is_some() => {
-                return Err(SyncError::CursorExpired { provider: NAME });
-            }
-            Err(e) => return Err(e),
-        };
-        let next = if let Some(link) = body.get("@odata.nextLink").and_then(Value::as_str) {
-            self.link(link)
-                .ok_or_else(|| malformed("a next link points outside Graph"))?;
-            Next::More(link.to_owned())
-        } else if let Some(link) = body.get("@odata.deltaLink").and_then(Value::as_str) {
-            self.link(link)
-                .ok_or_else(|| malformed("a delta link points outside Graph"))?;
-            Next::Done(link.to_owned())
-        } else {
-            return Err(malformed(
-                "the page has neither @odata.nextLink nor @odata.deltaLink",
-            ));
-        };
-        let mut items = match body.get("value") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => items.clone(),
-            Some(_) => return Err(malformed("value is not a list")),
-        };
-        self.fill_sparse(&mut items).await?;
-        Ok(map_page(&items, &me, next))
+        match self.fetch_page(source, cursor, window).await {
+            // A calendar someone else owns: reading it needs the shared-calendars permission.
+            Err(SyncError::Http {
+                status: 403,
+                message,
+                ..
+            }) if source.access_role.as_deref() != Some("owner") => Err(SyncError::Http {
+                provider: NAME,
+                status: 403,
+                message: format!(
+                    "{message} (reading a calendar shared with you needs the Calendars.Read.Shared permission: reconnect the account to grant it)"
+                ),
+            }),
+            other => other,
+        }
     }
 
-    fn relist(&self, _cursor: &str, listed: Window, window: Window) -> Option<Window> {
-        let drift = (window.start - listed.start)
-            .abs()
-            .max((window.end - listed.end).abs());
-        (drift > self.config.relist_after).then_some(window)
+    fn past(&self) -> PastListing {
+        PastListing::Chunks(self.config.past_chunk)
+    }
+
+    /// A windowed `calendarView` of the past chunk, paged by
+    /// `@odata.nextLink` (the page token is that link); no delta: the past
+    /// is read once.
+    async fn fetch_past(
+        &self,
+        source: &Source,
+        span: Window,
+        page: Option<&str>,
+    ) -> Result<Fetched> {
+        let me = self.me().await?;
+        let body = match page {
+            None => self.page(&self.view_url(source, span)?).await?,
+            Some(link) => self.follow(link).await?,
+        };
+        let next = match body.get("@odata.nextLink").and_then(Value::as_str) {
+            Some(link) => {
+                self.checked(link)?;
+                Next::More(link.to_owned())
+            }
+            None => Next::Done(String::new()),
+        };
+        self.items(source, &me, &body, span, next).await
+    }
+
+    /// A delta round (or the slice listed before it goes on) is followed
+    /// while it covers the window; a calendar read through listings is listed
+    /// afresh on every sync.
+    fn relist(&self, cursor: &str, listed: Window, window: Window) -> Option<Window> {
+        let outgrown = |until: DateTime<Utc>| window.end > until || window.start < listed.start;
+        match Cursor::read(cursor, window) {
+            Some(Cursor::Delta { link, until, .. }) => {
+                // A bare link from before cursors said more: list anew on its host.
+                let legacy = !cursor.starts_with('{');
+                ((legacy && self.link(&link).is_some()) || (!legacy && outgrown(until)))
+                    .then_some(window)
+            }
+            Some(Cursor::Edge { until, .. }) => outgrown(until).then_some(window),
+            Some(Cursor::View {
+                calendar,
+                refused_at,
+                ..
+            }) => {
+                let mut listed = locked(&self.listed);
+                if self.config.clock.now() - refused_at < self.config.delta_retry_after {
+                    listed.insert(calendar, refused_at);
+                } else {
+                    listed.remove(&calendar);
+                }
+                Some(window)
+            }
+            None => Some(window),
+        }
     }
 }
 
@@ -294,6 +749,14 @@ fn is_sparse(item: &Value) -> bool {
     item.get("@removed").is_none()
         && item.get("subject").is_none()
         && item.get("seriesMasterId").and_then(Value::as_str).is_some()
+}
+
+/// Whether an item starts before `end` (an item without a readable start does, to be looked at).
+fn starts_before(item: &Value, end: DateTime<Utc>) -> bool {
+    item.get("start")
+        .and_then(|s| serde_json::from_value::<GTime>(s.clone()).ok())
+        .and_then(|t| instant(&t).ok())
+        .is_none_or(|start| start < end)
 }
 
 /// The master's fields with the occurrence's own (id, times, type…) on top.
@@ -308,8 +771,9 @@ fn merge_occurrence(master: &Value, occurrence: &Value) -> Value {
     merged
 }
 
-/// Maps one delta page.
-fn map_page(items: &[Value], me: &str, next: Next) -> Fetched {
+/// Maps one page. With `end`, an event that starts at or after it is left
+/// out, and removed from the store should a change have moved it there.
+fn map_page(items: &[Value], me: &str, end: Option<DateTime<Utc>>, next: Next) -> Fetched {
     let mut fetched = Fetched::new(next);
     for (i, item) in items.iter().enumerate() {
         let Some(id) = item
@@ -324,18 +788,14 @@ fn map_page(items: &[Value], me: &str, next: Next) -> Fetched {
             fetched.deleted_events.push(id.to_owned());
             continue;
         }
-        match item.get("type").and_then(Value::as_str) {
-            // A calendar view lists instances; a master is not one.
-            Some("seriesMaster") => continue,
-            _ if is_sparse(item) => {
-                fetched
-                    .rejected
-                    .push((id.to_owned(), "its series master is gone".into()));
-                continue;
-            }
-            _ => {}
+        // A calendar view lists instances; a master is not one.
+        if item.get("type").and_then(Value::as_str) == Some("seriesMaster") {
+            continue;
         }
         match event(item, me) {
+            Ok(e) if end.is_some_and(|end| e.time.utc_bounds().0 >= end) => {
+                fetched.deleted_events.push(e.provider_id);
+            }
             Ok(e) => fetched.events.push(e),
             Err(reason) => fetched.rejected.push((id.to_owned(), reason)),
         }
@@ -600,7 +1060,7 @@ pub fn parse_delta_json(body: &[u8], me: &str) -> Result<Fetched> {
         Some(Value::Array(items)) => items.as_slice(),
         _ => return Err(malformed("the delta page has no value array")),
     };
-    Ok(map_page(items, me, Next::Done(String::new())))
+    Ok(map_page(items, me, None, Next::Done(String::new())))
 }
 
 #[cfg(test)]
@@ -639,7 +1099,7 @@ mod tests {
             json!({"id": "h", "subject": "Berlin", "start": {"dateTime": "2026-11-16T09:30:00", "timeZone": "Europe/Berlin"},
                    "end": {"dateTime": "2026-11-16T10:00:00", "timeZone": "Europe/Berlin"}}),
         ];
-        let f = map_page(&items, ME, Next::Done("link".into()));
+        let f = map_page(&items, ME, None, Next::Done("link".into()));
         let ids: Vec<&str> = f.events.iter().map(|e| e.provider_id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "h"]);
         let a = &f.events[0];
@@ -706,10 +1166,63 @@ mod tests {
         assert_eq!(merged["type"], "occurrence");
         assert_eq!(merged["start"]["dateTime"], "2026-11-16T09:00:00");
         assert!(merged.get("recurrence").is_none());
-        // Without its master an occurrence is reported, not stored half-empty.
-        let f = map_page(&[occurrence], ME, Next::Done("x".into()));
-        assert!(f.events.is_empty());
-        assert_eq!(f.rejected[0].0, "o");
+        // Without its master an occurrence is kept with what it carries.
+        let f = map_page(&[occurrence], ME, None, Next::Done("x".into()));
+        assert!(f.rejected.is_empty());
+        assert_eq!(f.events[0].provider_id, "o");
+        assert_eq!(f.events[0].title, "");
+        assert_eq!(f.events[0].series_id.as_deref(), Some("m"));
+    }
+
+    #[test]
+    fn what_starts_at_or_after_the_windows_end_is_left_out_and_removed() {
+        let at = |id: &str, start: &str, end: &str| {
+            json!({"id": id, "subject": id,
+                   "start": {"dateTime": start, "timeZone": "UTC"},
+                   "end": {"dateTime": end, "timeZone": "UTC"}})
+        };
+        let items = [
+            at("inside", "2026-11-16T08:00:00", "2026-11-16T09:00:00"),
+            at("across", "2026-11-22T23:30:00", "2026-11-23T00:30:00"),
+            at("at-end", "2026-11-23T00:00:00", "2026-11-23T01:00:00"),
+            at("beyond", "2026-11-25T08:00:00", "2026-11-25T09:00:00"),
+            json!({"id": "day", "subject": "Holiday", "isAllDay": true,
+                   "start": {"dateTime": "2026-11-23T00:00:00", "timeZone": "UTC"},
+                   "end": {"dateTime": "2026-11-24T00:00:00", "timeZone": "UTC"}}),
+        ];
+        let end = "2026-11-23T00:00:00Z".parse().unwrap();
+        let f = map_page(&items, ME, Some(end), Next::Done("x".into()));
+        let kept: Vec<&str> = f.events.iter().map(|e| e.provider_id.as_str()).collect();
+        assert_eq!(kept, ["inside", "across"]);
+        assert_eq!(f.deleted_events, ["at-end", "beyond", "day"]);
+        assert!(starts_before(&items[1], end) && !starts_before(&items[2], end));
+        assert!(starts_before(&json!({"id": "no start"}), end));
+    }
+
+    #[test]
+    fn cursors_read_back_and_bare_links_are_delta_rounds() {
+        let window = Window {
+            start: "2026-05-01T00:00:00Z".parse().unwrap(),
+            end: "2026-12-01T00:00:00Z".parse().unwrap(),
+        };
+        let c = Cursor::Edge {
+            link: "https://graph.microsoft.com/v1.0/me/calendarView/delta?x=1".into(),
+            resume: "https://graph.microsoft.com/v1.0/me/calendarView/delta?$deltatoken=a".into(),
+            to: window.end,
+            until: window.end + chrono::Duration::days(7),
+        };
+        assert_eq!(Cursor::read(&c.write().unwrap(), window), Some(c));
+        assert_eq!(
+            Cursor::read("https://graph.microsoft.com/v1.0/x?$deltatoken=1", window),
+            Some(Cursor::Delta {
+                link: "https://graph.microsoft.com/v1.0/x?$deltatoken=1".into(),
+                edge: window.end,
+                until: window.end,
+                complete: false,
+                paged: false,
+            })
+        );
+        assert_eq!(Cursor::read("{not json", window), None);
     }
 
     #[test]

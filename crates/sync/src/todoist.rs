@@ -1,16 +1,43 @@
 //! Todoist through its unified API v1 (`https://api.todoist.com/api/v1`).
 //!
 //! Sources are projects (`GET /projects`: name, colour). A project's listing
-//! has two parts, one request per page:
+//! has three parts, one request per page:
 //!
-//! 1. tasks completed in the window, from
+//! 1. completions of recurring tasks, from the activity log
+//!    (`GET /activities?object_event_types=["item:completed"]&parent_project_id=&date_from=&date_to=`,
+//!    paged with `cursor`): completing a recurring task moves its due date
+//!    and leaves it open, so Todoist never lists that completion with the
+//!    completed tasks. Each one is stored once, as `{task id}@{unix
+//!    seconds}`, and kept for good ([`Fetched::kept_tasks`]): the log reaches
+//!    back only as many days as the account's plan keeps (a week on the free
+//!    plan), and a later listing that no longer finds a completion must not
+//!    remove it. Entries of another kind, or without the fields a completion
+//!    needs, are skipped and reported; one-off completions in the log are
+//!    left to part 2;
+//! 2. tasks completed in the window, from
 //!    `GET /tasks/completed/by_completion_date?since=&until=&project_id=`,
 //!    the window cut into spans no longer than [`TodoistConfig::max_span`]
 //!    (Todoist limits one request to about three months), each span paged
 //!    with `cursor`;
-//! 2. the project's open tasks (`GET /tasks?project_id=`, paged), of which
+//! 3. the project's open tasks (`GET /tasks?project_id=`, paged), of which
 //!    those due on or before the window's last day are kept: the review's
 //!    "next week" (and overdue work) comes from them.
+//!
+//! How far back the activity log reaches comes from the plan:
+//! `POST /sync` with `resource_types=["user_plan_limits"]`, whose
+//! `current.activity_log_limit` is in days (`-1`: no limit;
+//! developer.todoist.com/api/v1 #tag/Sync/User/User-plan-limits). `GET /user`
+//! only says whether the user pays (`is_premium`, `premium_status`), not
+//! how many days that buys, so it is not used. When the plan cannot be read
+//! (an error other than credentials or the network, or an answer without the
+//! limit), the client assumes [`FALLBACK_ACTIVITY_DAYS`], the free plan's
+//! week and the least any plan keeps: a reader that assumes too little only
+//! warns too often. Each listing reports the span of history it asked the
+//! log for and the span it could read in full ([`Fetched::history`]); where
+//! the first reaches back further than the log did (the last sync was longer
+//! ago than the plan keeps), the review says completions may be missing. A
+//! plan without an activity log, or a log that answers 403, leaves it all
+//! unread (and noted) without failing the project's tasks.
 //!
 //! Labels, priority (Todoist's 1 to 4, 4 urgent), description, section (by
 //! name, from `GET /sections`) and due date are kept. Todoist has no change
@@ -18,9 +45,12 @@
 //! recent part of the window (since the last listing began, less
 //! [`TodoistConfig::refetch`]) through [`Provider::relist`]: its last page
 //! removes, inside that part, what it did not return (tasks deleted or
-//! reopened), and everything older stays as stored. Completions of a
+//! reopened), and everything older stays as stored; after a listing by a
+//! Vica that did not read the activity log yet, the next one covers the
+//! whole window once. Completions of a
 //! recurring task are kept apart (`{id}@{unix seconds}`), since the task
-//! itself stays open.
+//! itself stays open; a recurring task completed for good (checked, listed
+//! with the completed tasks) gets the same key, so it is stored once.
 //!
 //! A paging cursor Todoist no longer accepts (`400`) starts the listing over;
 //! a `410` (an endpoint Todoist retired) is reported with its real status,
@@ -36,16 +66,29 @@ use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use reqwest::Url;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use vica_core::model::{Source, SourceKind, SourceRecord, TaskRecord};
+use vica_core::clock::SharedClock;
+use vica_core::model::{HistorySpan, Source, SourceKind, SourceRecord, TaskRecord};
 
 use crate::error::{Result, SyncError};
 use crate::http::{RetryPolicy, TokenSource, Transport};
-use crate::provider::{Fetched, Next, Provider, Window};
+use crate::provider::{Fetched, Next, PastListing, Provider, Window};
 
 const NAME: &str = "Todoist";
 
 /// Todoist's API base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.todoist.com/api/v1";
+
+/// Days of activity history assumed when the plan cannot be read: the free
+/// plan's week, the least any plan keeps ("Activity history: 1 week" on
+/// Beginner, unlimited on Pro and Business,
+/// todoist.com/help/articles/usage-limits-in-todoist-e5rcSY).
+pub const FALLBACK_ACTIVITY_DAYS: i64 = 7;
+
+/// The activity log's largest `limit`.
+const ACTIVITY_PAGE_MAX: u32 = 100;
+
+/// How long a plan read from `/sync` is trusted (by the client's clock).
+const PLAN_TTL: Duration = Duration::hours(1);
 
 /// Todoist's named colours as `#rrggbb` (developer.todoist.com/guides/#colors).
 pub const COLORS: [(&str, &str); 20] = [
@@ -88,6 +131,8 @@ pub struct TodoistConfig {
     /// How far before the last listing's start a later sync lists again.
     pub refetch: Duration,
     pub retry: RetryPolicy,
+    /// What time it is (when a listing starts).
+    pub clock: SharedClock,
 }
 
 impl TodoistConfig {
@@ -103,6 +148,7 @@ impl TodoistConfig {
             max_span: Duration::weeks(12),
             refetch: Duration::days(14),
             retry: RetryPolicy::default(),
+            clock: vica_core::clock::system(),
         })
     }
 }
@@ -113,6 +159,8 @@ pub struct Todoist {
     transport: Transport,
     /// Section names by id, per project, refreshed when a listing starts.
     sections: Mutex<HashMap<String, HashMap<String, String>>>,
+    /// The plan's days of activity history (`None`: no limit), and when it was read.
+    plan: Mutex<Option<(DateTime<Utc>, Option<i64>)>>,
 }
 
 /// Where a project's listing stands, as stored in the cursor.
@@ -126,14 +174,47 @@ enum Cursor {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         page: Option<String>,
     },
+    /// Recurring completions from the activity log, at Todoist's `page`.
+    /// `reach` is where the log began when the listing asked (from the plan;
+    /// `None` for no limit).
+    Activity {
+        started: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reach: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<String>,
+    },
     /// Open tasks, at Todoist's `page`.
     Open {
         started: DateTime<Utc>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         page: Option<String>,
     },
-    /// The listing that began at `listed_at` is complete.
-    Listed { listed_at: DateTime<Utc> },
+    /// The listing that began at `listed_at` is complete. `activity` is false
+    /// for a listing by a Vica that did not read the activity log yet.
+    Listed {
+        listed_at: DateTime<Utc>,
+        #[serde(default)]
+        activity: bool,
+    },
+}
+
+/// Where a listing of a past chunk (history import) stands: recurring
+/// completions from the activity log, then completed tasks, each at
+/// Todoist's `page`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+enum PastCursor {
+    Activity {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reach: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<String>,
+    },
+    Completed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<String>,
+    },
 }
 
 impl Todoist {
@@ -143,7 +224,40 @@ impl Todoist {
             config,
             transport,
             sections: Mutex::new(HashMap::new()),
+            plan: Mutex::new(None),
         })
+    }
+
+    /// Days of activity history the account's plan keeps (`None`: no limit),
+    /// from `user_plan_limits`; [`FALLBACK_ACTIVITY_DAYS`] when the plan
+    /// cannot be read. Credentials and network failures are errors.
+    async fn activity_days(&self) -> Result<Option<i64>> {
+        let now = self.config.clock.now();
+        if let Some((read_at, days)) = *self.plan.lock().unwrap_or_else(|e| e.into_inner())
+            && now >= read_at
+            && now - read_at < PLAN_TTL
+        {
+            return Ok(days);
+        }
+        let url = self.url(&["sync"], &[])?;
+        let form = [
+            ("sync_token", "*"),
+            ("resource_types", r#"["user_plan_limits"]"#),
+        ];
+        let days = match self.transport.post_form_json(&url, &form).await {
+            Ok(body) => plan_days(&body).unwrap_or(Some(FALLBACK_ACTIVITY_DAYS)),
+            Err(
+                e @ (SyncError::Unauthorized { .. }
+                | SyncError::ReconnectNeeded { .. }
+                | SyncError::Network { .. }
+                | SyncError::Timeout { .. }
+                | SyncError::RateLimited { .. }
+                | SyncError::Interrupted),
+            ) => return Err(e),
+            Err(_) => Some(FALLBACK_ACTIVITY_DAYS),
+        };
+        *self.plan.lock().unwrap_or_else(|e| e.into_inner()) = Some((now, days));
+        Ok(days)
     }
 
     fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<Url> {
@@ -163,6 +277,41 @@ impl Todoist {
 
     /// GETs a Todoist URL, in Todoist's terms: 404 is the project gone, 400 on
     /// a paged request a cursor Todoist forgot, 410 a retired endpoint.
+    /// One page of the activity log's completions in `project` from `from`
+    /// to `to` (exclusive), after `page`; `None` when Todoist refuses the log
+    /// (a plan or a token without it).
+    async fn activity_page(
+        &self,
+        project: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        page: Option<&str>,
+    ) -> Result<Option<Value>> {
+        let from = from.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let to = to.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let limit = self
+            .config
+            .page_size
+            .clamp(1, ACTIVITY_PAGE_MAX)
+            .to_string();
+        let mut query = vec![
+            ("object_event_types", r#"["item:completed"]"#),
+            ("parent_project_id", project),
+            ("date_from", from.as_str()),
+            ("date_to", to.as_str()),
+            ("limit", limit.as_str()),
+        ];
+        if let Some(p) = page {
+            query.push(("cursor", p));
+        }
+        let url = self.url(&["activities"], &query)?;
+        match self.get(&url, page.is_some()).await {
+            Ok(body) => Ok(Some(body)),
+            Err(SyncError::Http { status: 403, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn get(&self, url: &Url, paged: bool) -> Result<Value> {
         match self.transport.get_json(url, &[]).await {
             Err(SyncError::SourceGone { .. }) => Err(SyncError::SourceGone {
@@ -268,10 +417,14 @@ impl Provider for Todoist {
             None | Some(Cursor::Listed { .. }) => {
                 // A new listing: section names may have changed.
                 self.load_sections(project).await?;
-                let started = Utc::now();
-                Cursor::Completed {
+                let started = self.config.clock.now();
+                let reach = self
+                    .activity_days()
+                    .await?
+                    .map(|days| self.config.clock.now() - Duration::days(days));
+                Cursor::Activity {
                     started,
-                    since: window.start,
+                    reach,
                     page: None,
                 }
             }
@@ -283,6 +436,70 @@ impl Provider for Todoist {
         let sections = self.section_names(project).unwrap_or_default();
         loop {
             match at {
+                Cursor::Activity {
+                    started,
+                    reach,
+                    page,
+                } => {
+                    let cap = window.end.min(started + Duration::days(1));
+                    let since = window.start;
+                    let next_phase = Cursor::Completed {
+                        started,
+                        since,
+                        page: None,
+                    };
+                    if since >= cap {
+                        at = next_phase;
+                        continue;
+                    }
+                    let asked = (since < started).then_some(HistorySpan {
+                        start: since,
+                        end: started,
+                        read: false,
+                    });
+                    // A plan without an activity log: nothing to ask for, and
+                    // all of it unread.
+                    if page.is_none() && reach.is_some_and(|r| r >= started) {
+                        let mut fetched = Fetched::new(more(&next_phase)?);
+                        fetched.history.extend(asked);
+                        return Ok(fetched);
+                    }
+                    let Some(body) = self
+                        .activity_page(project, since, cap, page.as_deref())
+                        .await?
+                    else {
+                        // The log refused (a plan or token without it): the
+                        // tasks are still listed; what was asked stays unread.
+                        let mut fetched = Fetched::new(more(&next_phase)?);
+                        fetched.history.extend(asked);
+                        return Ok(fetched);
+                    };
+                    let last = next_cursor(&body);
+                    let next = match &last {
+                        Some(c) => Cursor::Activity {
+                            started,
+                            reach,
+                            page: Some(c.clone()),
+                        },
+                        None => next_phase,
+                    };
+                    let mut fetched =
+                        map_activity(results(&body, "results")?, project, more(&next)?);
+                    if last.is_none() && since < started {
+                        // All pages read: what was asked for up to the listing's
+                        // start, and what of it the log still had.
+                        fetched.history.extend(asked);
+                        let read_from = reach.map_or(since, |r| r.max(since));
+                        if read_from < started {
+                            fetched.history.push(HistorySpan {
+                                start: read_from,
+                                end: started,
+                                read: true,
+                            });
+                        }
+                    }
+                    return Ok(fetched);
+                }
                 Cursor::Completed {
                     started,
                     since,
@@ -351,7 +568,10 @@ impl Provider for Todoist {
                             started,
                             page: Some(c),
                         })?,
-                        None => Next::Done(encode(&Cursor::Listed { listed_at: started })?),
+                        None => Next::Done(encode(&Cursor::Listed {
+                            listed_at: started,
+                            activity: true,
+                        })?),
                     };
                     let items = results(&body, "results")?;
                     let last_day = window.end.date_naive();
@@ -364,11 +584,128 @@ impl Provider for Todoist {
         }
     }
 
-    fn relist(&self, cursor: &str, _listed: Window, window: Window) -> Option<Window> {
-        let start = match serde_json::from_str::<Cursor>(cursor) {
-            Ok(Cursor::Listed { listed_at }) => {
-                (listed_at - self.config.refetch).clamp(window.start, window.end)
+    /// Completed tasks by completion date reach as far back as the account
+    /// allows, in spans of at most [`TodoistConfig::max_span`].
+    fn past(&self) -> PastListing {
+        PastListing::Chunks(self.config.max_span)
+    }
+
+    /// A past chunk: first the recurring completions the activity log still
+    /// has (the plan limits how far back; what it no longer reaches is
+    /// reported as history asked for and not read, so the review notes
+    /// those days), then the completed tasks of the chunk.
+    async fn fetch_past(
+        &self,
+        source: &Source,
+        span: Window,
+        page: Option<&str>,
+    ) -> Result<Fetched> {
+        let project = source.provider_id.as_str();
+        let at = match page {
+            None => {
+                let reach = self
+                    .activity_days()
+                    .await?
+                    .map(|days| self.config.clock.now() - Duration::days(days));
+                PastCursor::Activity { reach, page: None }
             }
+            Some(p) => serde_json::from_str::<PastCursor>(p)
+                .map_err(|_| SyncError::CursorExpired { provider: NAME })?,
+        };
+        let past_more = |c: &PastCursor| -> Result<Next> {
+            serde_json::to_string(c)
+                .map(Next::More)
+                .map_err(|e| malformed(&e.to_string()))
+        };
+        let asked = HistorySpan {
+            start: span.start,
+            end: span.end,
+            read: false,
+        };
+        let completed = PastCursor::Completed { page: None };
+        match at {
+            PastCursor::Activity { reach, page } => {
+                // The log no longer reaches this chunk: asked, not read.
+                if page.is_none() && reach.is_some_and(|r| r >= span.end) {
+                    let mut fetched = Fetched::new(past_more(&completed)?);
+                    fetched.history.push(asked);
+                    return Ok(fetched);
+                }
+                let Some(body) = self
+                    .activity_page(project, span.start, span.end, page.as_deref())
+                    .await?
+                else {
+                    let mut fetched = Fetched::new(past_more(&completed)?);
+                    fetched.history.push(asked);
+                    return Ok(fetched);
+                };
+                let last = next_cursor(&body);
+                let next = match &last {
+                    Some(c) => PastCursor::Activity {
+                        reach,
+                        page: Some(c.clone()),
+                    },
+                    None => completed,
+                };
+                let mut fetched =
+                    map_activity(results(&body, "results")?, project, past_more(&next)?);
+                if last.is_none() {
+                    fetched.history.push(asked);
+                    let read_from = reach.map_or(span.start, |r| r.max(span.start));
+                    if read_from < span.end {
+                        fetched.history.push(HistorySpan {
+                            start: read_from,
+                            end: span.end,
+                            read: true,
+                        });
+                    }
+                }
+                Ok(fetched)
+            }
+            PastCursor::Completed { page } => {
+                if self.section_names(project).is_none() {
+                    self.load_sections(project).await?;
+                }
+                let sections = self.section_names(project).unwrap_or_default();
+                let since = span.start.to_rfc3339_opts(SecondsFormat::Secs, true);
+                let until = span.end.to_rfc3339_opts(SecondsFormat::Secs, true);
+                let limit = self.limit();
+                let mut query = vec![
+                    ("since", since.as_str()),
+                    ("until", until.as_str()),
+                    ("project_id", project),
+                    ("limit", limit.as_str()),
+                ];
+                if let Some(p) = &page {
+                    query.push(("cursor", p));
+                }
+                let url = self.url(&["tasks", "completed", "by_completion_date"], &query)?;
+                let body = self.get(&url, page.is_some()).await?;
+                let next = match next_cursor(&body) {
+                    Some(c) => past_more(&PastCursor::Completed { page: Some(c) })?,
+                    None => Next::Done(String::new()),
+                };
+                map_page(
+                    results(&body, "items")?,
+                    project,
+                    &sections,
+                    Phase::Completed,
+                    None,
+                    next,
+                )
+            }
+        }
+    }
+
+    fn relist(&self, cursor: &str, _listed: Window, window: Window) -> Option<Window> {
+        // After a listing that did not read the activity log (an older
+        // Vica's), the whole window, so its recurring completions are read
+        // and the days the log no longer has are noted.
+        let start = match serde_json::from_str::<Cursor>(cursor) {
+            Ok(Cursor::Listed {
+                listed_at,
+                activity: true,
+            }) => (listed_at - self.config.refetch).clamp(window.start, window.end),
             _ => window.start,
         };
         Some(Window {
@@ -406,6 +743,104 @@ fn next_cursor(body: &Value) -> Option<String> {
 enum Phase {
     Completed,
     Open,
+}
+
+/// How many days of activity history `user_plan_limits` grants: `Some(None)`
+/// for no limit (`-1`), `Some(Some(0))` when the plan has no activity log,
+/// `None` when the answer does not say.
+fn plan_days(body: &Value) -> Option<Option<i64>> {
+    let current = body.get("user_plan_limits")?.get("current")?;
+    if current.get("activity_log").and_then(Value::as_bool) == Some(false) {
+        return Some(Some(0));
+    }
+    match current.get("activity_log_limit")?.as_i64()? {
+        -1 => Some(None),
+        days if days >= 0 => Some(Some(days)),
+        _ => None,
+    }
+}
+
+/// Maps one page of the activity log: completions of recurring tasks in
+/// `project` become kept tasks; one-off completions (listed with the
+/// completed tasks) and other projects' events are passed over; anything
+/// else is rejected with why.
+fn map_activity(items: &[Value], project: &str, next: Next) -> Fetched {
+    let mut fetched = Fetched::new(next);
+    for (i, item) in items.iter().enumerate() {
+        match activity_completion(item, project) {
+            Ok(Some(task)) => fetched.kept_tasks.push(task),
+            Ok(None) => {}
+            Err(reason) => {
+                let id = item
+                    .get("id")
+                    .and_then(text_id)
+                    .map_or_else(|| format!("activity {i}"), |id| format!("activity {id}"));
+                fetched.rejected.push((id, reason));
+            }
+        }
+    }
+    fetched
+}
+
+/// A string id, or a number written as one.
+fn text_id(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// One activity event as a completion of a recurring task, `None` when it
+/// is a completion this listing takes elsewhere, or why it cannot be read.
+fn activity_completion(item: &Value, project: &str) -> Result<Option<TaskRecord>, String> {
+    let field = |k: &str| item.get(k).and_then(Value::as_str);
+    match (field("object_type"), field("event_type")) {
+        (Some("item"), Some("completed")) => {}
+        (Some(o), Some(e)) => return Err(format!("unexpected event {o}:{e}")),
+        _ => return Err("no object_type or event_type".into()),
+    }
+    let task = item
+        .get("object_id")
+        .and_then(text_id)
+        .ok_or("no object_id")?;
+    let at = field("event_date")
+        .and_then(instant)
+        .ok_or("no valid event_date")?;
+    let parent = item
+        .get("parent_project_id")
+        .and_then(text_id)
+        .ok_or("no parent_project_id")?;
+    if parent != project {
+        return Ok(None);
+    }
+    let extra = item
+        .get("extra_data")
+        .and_then(Value::as_object)
+        .ok_or("no extra_data")?;
+    let recurring = extra
+        .get("is_recurring")
+        .and_then(Value::as_bool)
+        .ok_or("no extra_data.is_recurring")?;
+    let content = extra
+        .get("content")
+        .and_then(Value::as_str)
+        .ok_or("no extra_data.content")?;
+    if !recurring {
+        return Ok(None);
+    }
+    Ok(Some(TaskRecord {
+        provider_id: format!("{task}@{}", at.timestamp()),
+        content: content.to_owned(),
+        description: None,
+        section: None,
+        labels: Vec::new(),
+        priority: 1,
+        due_date: None,
+        completed_at: Some(at),
+        link: Some(format!("https://app.todoist.com/app/task/{task}")),
+        updated_at: Some(at),
+    }))
 }
 
 /// Maps one page of tasks; open tasks due after `last_day` (or never) are left out.
@@ -647,6 +1082,91 @@ mod tests {
     }
 
     #[test]
+    fn recurring_completions_in_the_activity_log_become_kept_tasks() {
+        let completion = json!({"id": "9001", "object_type": "item", "object_id": "t7", "event_type": "completed",
+            "event_date": "2026-11-17T08:00:00.000000Z", "parent_project_id": "p", "parent_item_id": null,
+            "initiator_id": null, "extra_data": {"content": "Water **plants**", "client": "web", "is_recurring": true}});
+        let mut numeric = completion.clone();
+        numeric["id"] = json!(9002);
+        numeric["object_id"] = json!(8);
+        numeric["event_date"] = json!("2026-11-18T08:00:00Z");
+        let mut once = completion.clone();
+        once["extra_data"]["is_recurring"] = json!(false);
+        let mut elsewhere = completion.clone();
+        elsewhere["parent_project_id"] = json!("q");
+        let mut uncompleted = completion.clone();
+        uncompleted["event_type"] = json!("uncompleted");
+        let items = [
+            completion,
+            numeric,
+            once,
+            elsewhere,
+            uncompleted,
+            json!({"object_type": "item"}),
+        ];
+        let f = map_activity(&items, "p", Next::More("c".into()));
+        let ids: Vec<&str> = f
+            .kept_tasks
+            .iter()
+            .map(|t| t.provider_id.as_str())
+            .collect();
+        let at: DateTime<Utc> = "2026-11-17T08:00:00Z".parse().unwrap();
+        assert_eq!(
+            ids,
+            [
+                format!("t7@{}", at.timestamp()),
+                format!("8@{}", (at + Duration::days(1)).timestamp())
+            ]
+        );
+        let t = &f.kept_tasks[0];
+        assert_eq!(t.content, "Water **plants**");
+        assert_eq!(t.completed_at, Some(at));
+        assert_eq!(
+            t.link.as_deref(),
+            Some("https://app.todoist.com/app/task/t7")
+        );
+        assert!(f.tasks.is_empty(), "kept apart from the listing's tasks");
+        let rejected: Vec<(&str, &str)> = f
+            .rejected
+            .iter()
+            .map(|(i, w)| (i.as_str(), w.as_str()))
+            .collect();
+        assert_eq!(
+            rejected,
+            [
+                ("activity 9001", "unexpected event item:uncompleted"),
+                ("activity 5", "no object_type or event_type")
+            ]
+        );
+    }
+
+    #[test]
+    fn the_plan_gives_days_of_activity_history() {
+        let plan = |current: Value| json!({"user_plan_limits": {"current": current, "next": null}});
+        assert_eq!(
+            plan_days(&plan(
+                json!({"activity_log": true, "activity_log_limit": 7})
+            )),
+            Some(Some(7))
+        );
+        assert_eq!(
+            plan_days(&plan(
+                json!({"activity_log": true, "activity_log_limit": -1})
+            )),
+            Some(None)
+        );
+        assert_eq!(
+            plan_days(&plan(
+                json!({"activity_log": false, "activity_log_limit": 7})
+            )),
+            Some(Some(0))
+        );
+        assert_eq!(plan_days(&plan(json!({"activity_log_limit": -5}))), None);
+        assert_eq!(plan_days(&plan(json!({"activity_log_limit": "7"}))), None);
+        assert_eq!(plan_days(&json!({"full_sync": true})), None);
+    }
+
+    #[test]
     fn open_tasks_are_kept_only_when_due_by_the_windows_last_day() {
         let items = [
             json!({"id": "a", "project_id": "p", "content": "Due soon", "due": {"date": "2026-11-24"}, "completed_at": null}),
@@ -706,6 +1226,7 @@ mod tests {
         };
         let listed = encode(&Cursor::Listed {
             listed_at: now - Duration::days(1),
+            activity: true,
         })
         .unwrap();
         let w = client.relist(&listed, window, window).unwrap();
@@ -714,9 +1235,14 @@ mod tests {
         // A last listing older than the window: the whole window.
         let ancient = encode(&Cursor::Listed {
             listed_at: now - Duration::weeks(60),
+            activity: true,
         })
         .unwrap();
         assert_eq!(client.relist(&ancient, window, window), Some(window));
         assert_eq!(client.relist("garbage", window, window), Some(window));
+        // A listing by a Vica that did not read the activity log: the whole
+        // window once, to read its recurring completions.
+        let before = r#"{"phase":"listed","listed_at":"2026-11-19T12:00:00Z"}"#;
+        assert_eq!(client.relist(before, window, window), Some(window));
     }
 }

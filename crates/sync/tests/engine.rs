@@ -12,6 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{Duration as Span, Utc};
 use vica_core::Store;
+use vica_core::clock::ManualClock;
 use vica_core::model::{Provider as ProviderKind, Source, SourceKind, SourceRecord, TaskRecord};
 use vica_sync::provider::{Fetched, Next, Provider, Window};
 use vica_sync::{Engine, Result, SyncError, SyncOptions};
@@ -112,6 +113,7 @@ struct World {
     store: Arc<Mutex<Store>>,
     engine: Engine,
     account: i64,
+    clock: ManualClock,
 }
 
 fn world() -> World {
@@ -122,12 +124,20 @@ fn world() -> World {
         .unwrap()
         .id;
     let store = Arc::new(Mutex::new(store));
-    let engine = Engine::new(store.clone(), SyncOptions::default());
+    let clock = ManualClock::new(Utc::now());
+    let engine = Engine::new(
+        store.clone(),
+        SyncOptions {
+            clock: clock.shared(),
+            ..SyncOptions::default()
+        },
+    );
     World {
         _dir: dir,
         store,
         engine,
         account,
+        clock,
     }
 }
 
@@ -262,9 +272,12 @@ async fn a_page_fetched_ahead_that_fails_leaves_the_written_pages_and_their_curs
     assert_eq!(report.sources[0].pages, 1);
     assert_eq!(w.stored(), ["a"], "page 1 was kept");
 
-    // The next sync continues from page 2's cursor, not from the start.
+    // The next sync continues from page 2's cursor, not from the start, and
+    // then follows the cursor the listing ended with: what changed while the
+    // listing was broken off comes in this sync, not the one after.
     let resumed = Scripted::new(|cursor, _| match cursor {
         Some("page-2") => Ok(page(&["b"], Next::Done("end".into()))),
+        Some("end") => Ok(page(&["c"], Next::Done("end".into()))),
         other => panic!("unexpected cursor {other:?}"),
     });
     let report = w
@@ -272,8 +285,19 @@ async fn a_page_fetched_ahead_that_fails_leaves_the_written_pages_and_their_curs
         .sync_account(w.account, resumed.clone(), None, Arc::new(|_| {}))
         .await;
     assert!(report.is_ok(), "{report:?}");
-    assert_eq!(resumed.cursors(), [Some("page-2".to_owned())]);
-    assert_eq!(w.stored(), ["a", "b"]);
+    assert_eq!(
+        resumed.cursors(),
+        [Some("page-2".to_owned()), Some("end".to_owned())]
+    );
+    assert_eq!(w.stored(), ["a", "b", "c"]);
+
+    // A sync that finds no listing under way follows its cursor once.
+    let report = w
+        .engine
+        .sync_account(w.account, resumed.clone(), None, Arc::new(|_| {}))
+        .await;
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(resumed.cursors().len(), 3);
 }
 
 #[tokio::test]
@@ -310,6 +334,7 @@ async fn a_relist_sweeps_its_window_and_keeps_what_is_older() {
             .await;
         assert!(first.is_ok(), "{first:?}");
         *tasks.lock().unwrap() = vec![task_done("recent", 3)];
+        w.clock.advance(Span::days(3));
         let report = w
             .engine
             .sync_account(w.account, provider.clone(), None, Arc::new(|_| {}))
@@ -328,8 +353,64 @@ async fn a_relist_sweeps_its_window_and_keeps_what_is_older() {
             );
             assert_eq!(report.sources[0].full_syncs, 0);
         } else {
-            assert_eq!(windows[1], windows[0], "no relist: the cursor is followed");
+            assert_eq!(
+                (windows[1].start, windows[1].end),
+                (
+                    windows[0].start + Span::days(3),
+                    windows[0].end + Span::days(3)
+                ),
+                "no relist: the cursor is followed, with the window as of now"
+            );
             assert_eq!(w.stored(), ["gone", "old", "recent"], "nothing swept");
         }
     }
+}
+
+#[tokio::test]
+async fn a_source_refused_for_a_missing_scope_marks_the_account_with_the_reason() {
+    let w = world();
+    // The project list reads, its tasks are refused for lack of a scope.
+    let provider = Scripted::new(|_, _| {
+        Err(SyncError::ScopeMissing {
+            provider: "Scripted",
+            message: "Request had insufficient authentication scopes.".into(),
+        })
+    });
+    let report = w
+        .engine
+        .sync_account(w.account, provider, None, Arc::new(|_| {}))
+        .await;
+    assert!(report.error.is_none(), "{report:?}");
+    assert!(report.sources[0].needs_reconnect, "{report:?}");
+    {
+        let store = w.store.lock().unwrap();
+        assert_eq!(
+            store.account(w.account).unwrap().status,
+            vica_core::model::AccountStatus::NeedsReconnect
+        );
+        let errors = store.account_errors().unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(Some(&errors[0].1), report.sources[0].error.as_ref());
+        assert!(errors[0].1.contains("reconnect the account"), "{errors:?}");
+    }
+
+    // An error a retry may fix is the source's own: the account stays connected.
+    let provider = Scripted::new(|_, _| {
+        Err(SyncError::Http {
+            provider: "Scripted",
+            status: 500,
+            message: "Backend Error".into(),
+        })
+    });
+    let report = w
+        .engine
+        .sync_account(w.account, provider, None, Arc::new(|_| {}))
+        .await;
+    assert!(!report.sources[0].needs_reconnect);
+    let store = w.store.lock().unwrap();
+    assert_eq!(
+        store.account(w.account).unwrap().status,
+        vica_core::model::AccountStatus::Ok
+    );
+    assert!(store.account_errors().unwrap().is_empty());
 }

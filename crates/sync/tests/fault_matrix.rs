@@ -113,11 +113,13 @@ async fn reset_cursors(s: &Setup) {
             });
             s.pass_listing(); // projects
             f.inject(Fault::Slow(Duration::ZERO)); // sections
+            f.inject(Fault::Slow(Duration::ZERO)); // the plan
+            f.inject(Fault::Slow(Duration::ZERO)); // the activity log, one page
             f.inject(Fault::Slow(Duration::ZERO)); // completed, page 1
             f.inject(Fault::DropMidBody); // completed, page 2
             let cut = s.sync_only(once, s.kind.sources()[0]).await;
             assert!(!cut.is_ok(), "the sync should have been cut off: {cut:?}");
-            assert_eq!(cut.sources[0].pages, 1, "{cut:?}");
+            assert_eq!(cut.sources[0].pages, 2, "{cut:?}");
             f.clear_faults();
             f.invalidate_cursors();
         }

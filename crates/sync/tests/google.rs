@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Duration as Span, SubsecRound, Utc};
 use serde_json::{Value, json};
 use vica_core::Store;
+use vica_core::clock::{Clock, ManualClock, SharedClock};
 use vica_core::model::{EventTime, Provider as ProviderKind};
 use vica_fakes::FakeServer;
 use vica_fakes::google::{CalendarEntry, DEFAULT_ACCESS_TOKEN, FakeGoogle, Fault};
@@ -41,7 +42,13 @@ fn fast_retries() -> RetryPolicy {
 }
 
 async fn world_with(policy: RetryPolicy, page_size: u32) -> World {
+    world_on(policy, page_size, vica_core::clock::system()).await
+}
+
+/// A world whose fake, client and engine read `clock`.
+async fn world_on(policy: RetryPolicy, page_size: u32, clock: SharedClock) -> World {
     let fake = FakeGoogle::start().await.unwrap();
+    fake.set_clock(clock.clone());
     let mut work = CalendarEntry::new(WORK, "Work");
     work.primary = true;
     work.background_color = Some("#3b6fd8".into());
@@ -54,7 +61,13 @@ async fn world_with(policy: RetryPolicy, page_size: u32) -> World {
         .unwrap()
         .id;
     let store = Arc::new(Mutex::new(store));
-    let engine = Engine::new(store.clone(), SyncOptions::default());
+    let engine = Engine::new(
+        store.clone(),
+        SyncOptions {
+            clock,
+            ..SyncOptions::default()
+        },
+    );
     let mut config = GoogleConfig::new(&fake.base_url()).unwrap();
     config.page_size = page_size;
     config.retry = policy;
@@ -208,23 +221,31 @@ async fn the_first_sync_lists_calendars_and_pages_through_every_event() {
     let report = w.sync().await;
     assert!(report.is_ok(), "{report:?}");
     let work = report.sources.iter().find(|s| s.name == "Work").unwrap();
-    assert_eq!(work.pages, 6, "40 events at 7 per page");
+    // 40 events at 7 per page, then the changes made while they were read.
+    assert_eq!(work.pages, 6 + 1);
     assert_eq!(work.written, 40);
     assert_eq!(work.full_syncs, 1);
     let mut served = w.served(WORK);
     served.remove("ancient");
     assert_eq!(w.stored(WORK), served);
     assert_eq!(w.stored(TEAM), w.served(TEAM));
-    // Every listing request asked for single events inside the window.
-    for r in w
+    // Every listing request asked for single events inside the window; a
+    // listing of several pages ends with one round from its own sync token.
+    let work_requests: Vec<_> = w
         .fake
         .requests()
-        .iter()
-        .filter(|r| r.path.ends_with("/events"))
-    {
+        .into_iter()
+        .filter(|r| r.path.ends_with("/events") && r.path.contains("alex"))
+        .collect();
+    let (last, listing) = work_requests.split_last().unwrap();
+    assert_eq!(listing.len(), 6);
+    for r in listing.iter().chain([last]) {
         assert_eq!(r.param("singleEvents"), Some("true"));
+    }
+    for r in listing {
         assert!(r.param("timeMin").is_some() && r.param("timeMax").is_some());
     }
+    assert!(last.param("syncToken").is_some() && last.param("timeMin").is_none());
     let sources = w.store.lock().unwrap().sources().unwrap();
     let work_source = sources.iter().find(|s| s.provider_id == WORK).unwrap();
     assert!(work_source.is_primary);
@@ -237,7 +258,7 @@ async fn the_first_sync_lists_calendars_and_pages_through_every_event() {
         .iter()
         .filter(|e| matches!(e, SyncEvent::PageWritten { .. }))
         .count();
-    assert_eq!(pages, 6 + 1);
+    assert_eq!(pages, 7 + 1);
 }
 
 #[tokio::test]
@@ -502,6 +523,43 @@ async fn a_calendar_list_that_cannot_be_read_is_the_accounts_error_until_a_sync_
 }
 
 #[tokio::test]
+async fn a_listing_resumed_after_a_break_brings_what_changed_meanwhile_in_the_same_sync() {
+    let w = world_with(
+        RetryPolicy {
+            max_attempts: 1,
+            ..fast_retries()
+        },
+        3,
+    )
+    .await;
+    for i in 0..10 {
+        w.put(WORK, &format!("m{i}"), &format!("Meeting {i}"), i * 3);
+    }
+    assert!(w.sync().await.is_ok());
+    // Nine changes: three pages of them. The sync breaks on the second.
+    for i in 1..10 {
+        w.put(
+            WORK,
+            &format!("m{i}"),
+            &format!("Meeting {i} moved"),
+            i * 3 + 1,
+        );
+    }
+    w.fake.inject_on("alex", Fault::Slow(Duration::ZERO)); // the first page of changes
+    w.fake.inject_on("alex", Fault::DropMidBody);
+    assert!(!w.sync().await.is_ok());
+    w.fake.clear_faults();
+    // Meanwhile an event is added whose place in the listing lies on a page
+    // already read, and one read there is renamed.
+    w.put(WORK, "a-new", "Added meanwhile", 5);
+    w.put(WORK, "m0", "Renamed meanwhile", 0);
+    // One sync: the rest of the listing, then what changed since it began.
+    let report = w.sync().await;
+    assert!(report.is_ok(), "{report:?}");
+    w.assert_in_step();
+}
+
+#[tokio::test]
 async fn an_interrupted_first_sync_resumes_from_the_last_committed_page() {
     let w = world().await;
     for i in 0..30 {
@@ -613,10 +671,12 @@ async fn malformed_items_are_skipped_and_reported_and_the_rest_kept() {
         WORK,
         json!({"id": "bad", "summary": "No times", "status": "confirmed"}),
     );
+    // An all-day event inside the window, whenever the test runs.
+    let day = Utc::now().date_naive();
     w.fake.put_event(
         WORK,
         json!({"id": "odd", "summary": "Odd status", "status": "exploded",
-        "start": {"date": "2026-11-16"}, "end": {"date": "2026-11-17"}}),
+        "start": {"date": day.to_string()}, "end": {"date": day.succ_opt().unwrap().to_string()}}),
     );
     let report = w.sync().await;
     let work = report.sources.iter().find(|s| s.name == "Work").unwrap();
@@ -626,6 +686,368 @@ async fn malformed_items_are_skipped_and_reported_and_the_rest_kept() {
         "{rejected:?}"
     );
     assert!(w.stored(WORK).contains_key("good"));
+}
+
+// ---------------------------------------------------------------------------
+// The window moves with the clock (issue #20)
+
+/// Monday 2 March 2026, 08:00 UTC.
+fn monday() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-03-02T08:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A series' master as Google stores it, first instance `start` (UTC),
+/// 30 minutes long, expanded in Berlin time.
+fn master(id: &str, title: &str, start: DateTime<Utc>, rule: &str) -> Value {
+    let tz: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+    let at = |t: DateTime<Utc>| t.with_timezone(&tz).to_rfc3339();
+    json!({
+        "id": id,
+        "summary": title,
+        "start": {"dateTime": at(start), "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": at(start + Span::minutes(30)), "timeZone": "Europe/Berlin"},
+        "recurrence": [rule],
+    })
+}
+
+fn one_off(id: &str, title: &str, start: DateTime<Utc>) -> Value {
+    json!({
+        "id": id,
+        "summary": title,
+        "start": {"dateTime": start.to_rfc3339(), "timeZone": "UTC"},
+        "end": {"dateTime": (start + Span::hours(1)).to_rfc3339(), "timeZone": "UTC"},
+    })
+}
+
+type Held = BTreeMap<String, (String, DateTime<Utc>)>;
+
+impl World {
+    /// Every event of a calendar in the store, wherever it lies.
+    fn stored_all(&self, calendar: &str) -> Held {
+        let source = self.source_id(calendar);
+        let store = self.store.lock().unwrap();
+        let (far_past, far_future) = (
+            DateTime::UNIX_EPOCH,
+            DateTime::UNIX_EPOCH + Span::weeks(52 * 200),
+        );
+        store
+            .events_overlapping(far_past, far_future)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.source_id == source)
+            .map(|e| {
+                let (start, _) = e.record.time.utc_bounds();
+                (
+                    e.record.provider_id.clone(),
+                    (e.record.title.clone(), start),
+                )
+            })
+            .collect()
+    }
+
+    /// What the store holds inside the engine's window now, and what lies beyond its end.
+    fn stored_in_window(&self, calendar: &str) -> (Held, Held) {
+        let w = self.engine.window();
+        let source = self.source_id(calendar);
+        let store = self.store.lock().unwrap();
+        let (mut inside, mut beyond) = (Held::new(), Held::new());
+        for e in store
+            .events_overlapping(
+                DateTime::UNIX_EPOCH,
+                DateTime::UNIX_EPOCH + Span::weeks(52 * 200),
+            )
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.source_id == source)
+        {
+            let (start, end) = e.record.time.utc_bounds();
+            let entry = (
+                e.record.provider_id.clone(),
+                (e.record.title.clone(), start),
+            );
+            if start >= w.end {
+                beyond.insert(entry.0, entry.1);
+            } else if end > w.start {
+                inside.insert(entry.0, entry.1);
+            }
+        }
+        (inside, beyond)
+    }
+
+    /// What Google shows of a calendar in the engine's window now (singleEvents).
+    fn served_in_window(&self, calendar: &str) -> Held {
+        let w = self.engine.window();
+        self.fake
+            .instances(calendar, Some(w.start), Some(w.end))
+            .into_iter()
+            .map(|e| {
+                let start = e["start"]["dateTime"].as_str().unwrap();
+                (
+                    e["id"].as_str().unwrap().to_owned(),
+                    (
+                        e["summary"].as_str().unwrap_or("").to_owned(),
+                        DateTime::parse_from_rfc3339(start)
+                            .unwrap()
+                            .with_timezone(&Utc),
+                    ),
+                )
+            })
+            .collect()
+    }
+
+    /// The store holds what Google shows in the window, and nothing beyond its end.
+    fn assert_window_in_step(&self, calendar: &str, when: &str) {
+        let (inside, beyond) = self.stored_in_window(calendar);
+        let served = self.served_in_window(calendar);
+        let missing: Vec<&String> = served.keys().filter(|k| !inside.contains_key(*k)).collect();
+        let extra: Vec<&String> = inside.keys().filter(|k| !served.contains_key(*k)).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{when}: {} missing {missing:?}, {} extra {extra:?}",
+            missing.len(),
+            extra.len()
+        );
+        assert_eq!(inside, served, "{when}");
+        assert!(
+            beyond.is_empty(),
+            "{when}: {} kept beyond the window's end, e.g. {:?}",
+            beyond.len(),
+            beyond.iter().next()
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_window_follows_the_calendar_as_weeks_pass() {
+    let clock = ManualClock::new(monday());
+    let w = world_on(fast_retries(), 50, clock.shared()).await;
+    let start = monday() - Span::weeks(8);
+    // Unchanged series and a one-off created long in advance: nothing about
+    // them changes, so no sync token ever returns them again.
+    w.fake.put_event(
+        WORK,
+        master(
+            "standup",
+            "Standup",
+            start + Span::minutes(90),
+            "RRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR",
+        ),
+    );
+    w.fake.put_event(
+        WORK,
+        master(
+            "oneonone",
+            "1:1",
+            start + Span::hours(7),
+            "RRULE:FREQ=WEEKLY",
+        ),
+    );
+    w.fake.put_event(
+        TEAM,
+        master(
+            "planning",
+            "Planning",
+            start + Span::hours(29),
+            "RRULE:FREQ=WEEKLY;INTERVAL=2",
+        ),
+    );
+    w.fake.put_event(
+        WORK,
+        one_off("offsite", "Offsite", monday() + Span::weeks(9)),
+    );
+    let report = w.sync().await;
+    assert!(report.is_ok(), "{report:?}");
+    w.assert_window_in_step(WORK, "first sync");
+    w.assert_window_in_step(TEAM, "first sync");
+    for week in 1..=8 {
+        clock.advance(Span::weeks(1));
+        w.fake.clear_requests();
+        let report = w.sync().await;
+        assert!(report.is_ok(), "week {week}: {report:?}");
+        for calendar in [WORK, TEAM] {
+            w.assert_window_in_step(calendar, &format!("week {week}, {calendar}"));
+        }
+        // The cost: per calendar, the token's page and one listing of the week that entered.
+        let listings: Vec<_> = w
+            .fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.path.ends_with("/events"))
+            .collect();
+        assert_eq!(listings.len(), 4, "week {week}: {listings:?}");
+        let slices: Vec<_> = listings
+            .iter()
+            .filter(|r| r.param("timeMax").is_some())
+            .collect();
+        assert_eq!(slices.len(), 2, "week {week}");
+        for r in slices {
+            let min = DateTime::parse_from_rfc3339(r.param("timeMin").unwrap()).unwrap();
+            let max = DateTime::parse_from_rfc3339(r.param("timeMax").unwrap()).unwrap();
+            assert_eq!(
+                max - min,
+                Span::weeks(1),
+                "week {week}: only the week that entered"
+            );
+            assert_eq!(max, clock.now() + Span::weeks(4));
+        }
+    }
+    assert!(w.stored(WORK).contains_key("offsite"));
+}
+
+#[tokio::test]
+async fn a_touched_series_does_not_pile_up_outside_the_window() {
+    let clock = ManualClock::new(monday());
+    let w = world_on(fast_retries(), 500, clock.shared()).await;
+    // A weekly series that began a year ago and has no end.
+    let first = monday() - Span::weeks(52) + Span::hours(7);
+    w.fake
+        .put_event(WORK, master("oneonone", "1:1", first, "RRULE:FREQ=WEEKLY"));
+    w.fake
+        .put_event(WORK, one_off("review", "Review", monday() + Span::days(3)));
+    assert!(w.sync().await.is_ok());
+    // Ten weeks on, the first weeks of the first listing are history.
+    for _ in 0..10 {
+        clock.advance(Span::weeks(1));
+        assert!(w.sync().await.is_ok());
+    }
+    let window = w.engine.window();
+    let history: Held = w
+        .stored_all(WORK)
+        .into_iter()
+        .filter(|(_, (_, start))| *start + Span::minutes(30) <= window.start)
+        .collect();
+    assert_eq!(history.len(), 10, "ten weeks slid out of the window");
+
+    // The series renamed: Google returns every instance, a year back and
+    // fourteen years ahead. A one-off moves beyond the window's end.
+    let mut renamed = master("oneonone", "1:1 with Kim", first, "RRULE:FREQ=WEEKLY");
+    renamed["description"] = json!("new agenda");
+    w.fake.put_event(WORK, renamed);
+    w.fake.put_event(
+        WORK,
+        one_off("review", "Review", clock.now() + Span::weeks(6)),
+    );
+    let report = w.sync().await;
+    assert!(report.is_ok(), "{report:?}");
+    w.assert_window_in_step(WORK, "after the rename");
+    assert!(
+        !w.stored(WORK).contains_key("review"),
+        "moved beyond the end: gone"
+    );
+    // History is updated where it is held, and nothing older is added.
+    let before: Held = w
+        .stored_all(WORK)
+        .into_iter()
+        .filter(|(_, (_, start))| *start + Span::minutes(30) <= window.start)
+        .collect();
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        history.keys().collect::<Vec<_>>(),
+        "only the history the store had"
+    );
+    assert!(before.values().all(|(title, _)| title == "1:1 with Kim"));
+
+    // Weeks later the moved one-off and the renamed instances enter the window.
+    for _ in 0..3 {
+        clock.advance(Span::weeks(1));
+        assert!(w.sync().await.is_ok());
+        w.assert_window_in_step(WORK, "later");
+    }
+    assert!(w.stored(WORK).contains_key("review"));
+}
+
+#[tokio::test]
+async fn a_slice_of_the_window_broken_off_is_finished_and_followed_by_the_changes_in_one_sync() {
+    let clock = ManualClock::new(monday());
+    let w = world_on(
+        RetryPolicy {
+            max_attempts: 1,
+            ..fast_retries()
+        },
+        3,
+        clock.shared(),
+    )
+    .await;
+    w.fake
+        .put_event(WORK, one_off("now", "This week", monday()));
+    assert!(w.sync().await.is_ok());
+    // Two weeks on, six one-offs created long ago enter the window's end:
+    // a slice of two pages. The sync breaks on its second.
+    clock.advance(Span::weeks(2));
+    for i in 0..6 {
+        let at = monday() + Span::weeks(5) + Span::days(i);
+        w.fake
+            .put_event(WORK, one_off(&format!("later{i}"), "Later", at));
+    }
+    w.fake.inject_on("timeMin", Fault::Slow(Duration::ZERO));
+    w.fake.inject_on("timeMin", Fault::DropMidBody);
+    assert!(!w.sync().await.is_ok());
+    w.fake.clear_faults();
+    // Meanwhile an event is added inside the window and one is renamed.
+    w.fake.put_event(
+        WORK,
+        one_off("added", "Added meanwhile", monday() + Span::weeks(2)),
+    );
+    w.fake.put_event(WORK, one_off("now", "Renamed", monday()));
+    // One sync: the rest of the slice, then the changes since the token.
+    let report = w.sync().await;
+    assert!(report.is_ok(), "{report:?}");
+    w.assert_window_in_step(WORK, "after one sync");
+    assert_eq!(w.stored(WORK)["added"].0, "Added meanwhile");
+}
+
+#[tokio::test]
+async fn a_last_page_without_a_sync_token_keeps_what_it_wrote_and_lists_again() {
+    let w = world().await;
+    for i in 0..10 {
+        w.put(WORK, &format!("w{i}"), &format!("Work {i}"), i * 3);
+    }
+    w.fake.set_drop_sync_token(true);
+    let report = w.sync().await;
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(
+        w.stored(WORK).len(),
+        10,
+        "every page kept, the last one too"
+    );
+    // Next time: a fresh full listing, which also removes what it no longer returns.
+    w.fake.delete_event(WORK, "w3");
+    w.put(WORK, "w4", "Renamed", 4 * 3);
+    w.fake.clear_requests();
+    let report = w.sync().await;
+    assert!(report.is_ok(), "{report:?}");
+    w.assert_in_step();
+    let work_requests: Vec<_> = w
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("alex"))
+        .collect();
+    assert!(
+        work_requests
+            .iter()
+            .all(|r| r.param("syncToken").is_none() && r.param("timeMin").is_some()),
+        "listed afresh: {work_requests:?}"
+    );
+    // Once Google sends a token again, syncs are incremental again.
+    w.fake.set_drop_sync_token(false);
+    assert!(w.sync().await.is_ok());
+    w.fake.clear_requests();
+    w.put(WORK, "w5", "Renamed too", 5 * 3);
+    assert!(w.sync().await.is_ok());
+    w.assert_in_step();
+    let work_requests: Vec<_> = w
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("alex"))
+        .collect();
+    assert!(
+        work_requests.iter().any(|r| r.param("syncToken").is_some()),
+        "{work_requests:?}"
+    );
 }
 
 mod property {

@@ -16,8 +16,11 @@ use vica_fakes::FakeServer;
 use vica_fakes::ics::{FakeIcs, Fault};
 use vica_sync::engine::{Progress, SyncReport};
 use vica_sync::http::RetryPolicy;
-use vica_sync::ics::{Feed, Ics, IcsConfig, IcsError, Location, parse_feed};
+use vica_sync::ics::{
+    Budget, Feed, Ics, IcsConfig, IcsError, Location, parse_feed, parse_feed_within,
+};
 use vica_sync::provider::Window;
+use vica_sync::secrets::SecretStore as _;
 use vica_sync::{Engine, SyncError, SyncOptions};
 
 const GOOGLE: &[u8] = include_bytes!("fixtures/ics/google.ics");
@@ -801,29 +804,31 @@ async fn a_single_file_and_connect_ics() {
     let w = world();
     let path = w.dir.path().join("personal.ics");
     std::fs::write(&path, feed_now(&[("a", "Alpha", 1)])).unwrap();
-    let account = {
-        let store = w.store.lock().unwrap();
-        vica_sync::accounts::connect_ics(&store, path.to_str().unwrap()).unwrap()
-    };
+    let account =
+        vica_sync::accounts::connect_ics(&w.store, &no_keychain(), path.to_str().unwrap())
+            .await
+            .unwrap();
     assert_eq!(account.provider, ProviderKind::Ics);
     assert_eq!(account.keychain_entry, None);
-    let again = {
-        let store = w.store.lock().unwrap();
-        vica_sync::accounts::connect_ics(&store, path.to_str().unwrap()).unwrap()
-    };
+    let again = vica_sync::accounts::connect_ics(&w.store, &no_keychain(), path.to_str().unwrap())
+        .await
+        .unwrap();
     assert_eq!(again.id, account.id);
-    let missing = {
-        let store = w.store.lock().unwrap();
-        vica_sync::accounts::connect_ics(&store, "/no/such/calendar.ics").unwrap_err()
-    };
+    let missing =
+        vica_sync::accounts::connect_ics(&w.store, &no_keychain(), "/no/such/calendar.ics")
+            .await
+            .unwrap_err();
     assert!(
         matches!(missing, SyncError::Ics(IcsError::Location(_))),
         "{missing}"
     );
-    let insecure = {
-        let store = w.store.lock().unwrap();
-        vica_sync::accounts::connect_ics(&store, "http://calendar.example.com/a.ics").unwrap_err()
-    };
+    let insecure = vica_sync::accounts::connect_ics(
+        &w.store,
+        &no_keychain(),
+        "http://calendar.example.com/a.ics",
+    )
+    .await
+    .unwrap_err();
     assert!(insecure.to_string().contains("https"), "{insecure}");
     let provider = vica_sync::accounts::provider_for(
         &account,
@@ -880,10 +885,9 @@ async fn a_single_file_and_connect_ics() {
     assert!(refused.is_err_and(|e| e.to_string().contains("disconnected")));
     assert_eq!(w.titles(), ["Alpha"]);
     std::fs::write(&path, feed_now(&[("a", "Alpha", 1)])).unwrap();
-    let again = {
-        let store = w.store.lock().unwrap();
-        vica_sync::accounts::connect_ics(&store, path.to_str().unwrap()).unwrap()
-    };
+    let again = vica_sync::accounts::connect_ics(&w.store, &no_keychain(), path.to_str().unwrap())
+        .await
+        .unwrap();
     assert_eq!(again.id, account.id);
     assert!(vica_sync::accounts::provider_for(&again, &oauth, secrets, chrono_tz::UTC).is_ok());
 }
@@ -932,10 +936,10 @@ async fn floating_times_are_read_in_the_users_zone() {
         ),
     )
     .unwrap();
-    let account = {
-        let store = w.store.lock().unwrap();
-        vica_sync::accounts::connect_ics(&store, path.to_str().unwrap()).unwrap()
-    };
+    let account =
+        vica_sync::accounts::connect_ics(&w.store, &no_keychain(), path.to_str().unwrap())
+            .await
+            .unwrap();
     let zone: Tz = "Asia/Tokyo".parse().unwrap();
     let provider = vica_sync::accounts::provider_for(
         &account,
@@ -965,4 +969,1017 @@ async fn floating_times_are_read_in_the_users_zone() {
             end: nine_in_tokyo + Span::hours(1),
         }
     );
+}
+
+/// `n` series repeating every minute, a hostile feed's worth of them.
+fn minutely_series(n: usize, start: DateTime<Utc>) -> String {
+    let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
+    for i in 0..n {
+        s.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:m{i}\r\nDTSTART:{}\r\nDURATION:PT1M\r\nSUMMARY:m\r\nRRULE:FREQ=MINUTELY\r\nEND:VEVENT\r\n",
+            start.format("%Y%m%dT%H%M%SZ")
+        ));
+    }
+    s.push_str("END:VCALENDAR\r\n");
+    s
+}
+
+#[test]
+fn a_feed_past_its_budget_is_refused_whole_and_within_it_reads_as_before() {
+    let window = autumn_2026();
+    // About a megabyte of minutely series: tens of millions of occurrences
+    // uncapped, 5,000 per series with only the per-series cap.
+    let hostile = minutely_series(12_000, window.start);
+    assert!(hostile.len() > 1_000_000, "{}", hostile.len());
+    let err = parse_feed(hostile.as_bytes(), chrono_tz::UTC, window).unwrap_err();
+    assert!(
+        matches!(err, IcsError::OverBudget { .. }),
+        "the default budget refuses it: {err}"
+    );
+    assert!(
+        err.to_string().contains("more than 200000 occurrences"),
+        "{err}"
+    );
+
+    // A budget is spent by what a feed expands into; a feed within it parses
+    // exactly as without one and leaves the rest of the budget.
+    let mut budget = Budget {
+        occurrences: 10_000,
+        bytes: 64 * 1024 * 1024,
+    };
+    let fine = parse_feed_within(GOOGLE, chrono_tz::UTC, window, &mut budget).unwrap();
+    assert_eq!(fine, parse(GOOGLE, chrono_tz::UTC));
+    assert!(
+        budget.occurrences < 10_000 && budget.occurrences > 9_000,
+        "{budget:?}"
+    );
+    let small = minutely_series(3, window.start);
+    let mut budget = Budget {
+        occurrences: 10_000,
+        bytes: 64 * 1024 * 1024,
+    };
+    let err = parse_feed_within(small.as_bytes(), chrono_tz::UTC, window, &mut budget).unwrap_err();
+    assert!(matches!(err, IcsError::OverBudget { .. }), "{err}");
+    assert_eq!(
+        budget.occurrences, 0,
+        "a refused feed spends the whole budget"
+    );
+
+    // Memory: a series whose occurrences each carry a long text runs out of bytes.
+    let long = format!(
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:long\r\nDTSTART:20260901T090000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY\r\nSUMMARY:{}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        "t".repeat(900)
+    );
+    let mut budget = Budget {
+        occurrences: 10_000,
+        bytes: 50 * 1024,
+    };
+    let err = parse_feed_within(long.as_bytes(), chrono_tz::UTC, window, &mut budget).unwrap_err();
+    assert!(err.to_string().contains("MB of events"), "{err}");
+}
+
+#[test]
+fn a_long_description_is_cut_before_each_occurrence_copies_it() {
+    let description = "word\\, ".repeat(20_000);
+    let feed = format!(
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:wordy\r\nDTSTART:20260901T090000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=30\r\nSUMMARY:Daily\r\nDESCRIPTION:{description}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    );
+    let feed = parse(feed.as_bytes(), chrono_tz::UTC);
+    assert_eq!(feed.events.len(), 30);
+    for e in &feed.events {
+        let d = e.record.description.as_deref().unwrap();
+        assert_eq!(
+            d.chars().count(),
+            vica_core::model::DESCRIPTION_MAX_CHARS,
+            "cut at the store's limit"
+        );
+        assert!(d.starts_with("word, word, "), "unescaped: {}", &d[..20]);
+        assert!(d.ends_with('…'), "the cut shows");
+    }
+}
+
+#[tokio::test]
+async fn a_feed_over_budget_is_its_sources_error_and_the_other_calendars_sync() {
+    let fake = FakeIcs::start().await.unwrap();
+    let start = Utc::now() - Span::days(1);
+    fake.set_feed("hostile", minutely_series(60, start));
+    fake.set_feed("fine", generated(5, start, 10));
+    let w = world();
+    let small = IcsConfig {
+        budget: Budget {
+            occurrences: 50_000,
+            bytes: 64 * 1024 * 1024,
+        },
+        ..config()
+    };
+    let report = w
+        .sync_location(
+            Location::parse(&fake.url("hostile")).unwrap(),
+            small.clone(),
+        )
+        .await;
+    let error = report.sources[0].error.clone().unwrap();
+    assert!(error.contains("more than 50000 occurrences"), "{error}");
+    assert!(w.events().is_empty(), "nothing of it is kept");
+
+    let other = w
+        .store
+        .lock()
+        .unwrap()
+        .add_account(ProviderKind::Ics, "fine", None, false)
+        .unwrap()
+        .id;
+    let ics = Arc::new(
+        Ics::new(
+            Location::parse(&fake.url("fine")).unwrap(),
+            chrono_tz::UTC,
+            small,
+        )
+        .unwrap(),
+    );
+    let report = w.engine.sync_account(other, ics, None, quiet()).await;
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(w.events().len(), 5);
+}
+
+#[tokio::test]
+async fn a_folders_files_share_one_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = Utc::now() - Span::days(1);
+    for n in 0..4 {
+        std::fs::write(
+            dir.path().join(format!("f{n}.ics")),
+            minutely_series(1, start + Span::hours(n)),
+        )
+        .unwrap();
+    }
+    let w = world();
+    let budget = Budget {
+        occurrences: 12_000,
+        bytes: 64 * 1024 * 1024,
+    };
+    // Each file alone (5,000 occurrences) fits; together they do not.
+    let mut alone = budget;
+    let one = std::fs::read(dir.path().join("f0.ics")).unwrap();
+    let window = Window {
+        start: Utc::now() - Span::weeks(26),
+        end: Utc::now() + Span::weeks(4),
+    };
+    assert!(parse_feed_within(&one, chrono_tz::UTC, window, &mut alone).is_ok());
+    let report = w
+        .sync_location(
+            Location::parse(dir.path().to_str().unwrap()).unwrap(),
+            IcsConfig { budget, ..config() },
+        )
+        .await;
+    let error = report.sources[0].error.clone().unwrap();
+    assert!(error.contains("more than 12000 occurrences"), "{error}");
+}
+
+#[cfg(unix)]
+#[test]
+fn only_files_and_folders_can_be_local_calendars() {
+    for device in ["/dev/zero", "/dev/null", "/dev/urandom"] {
+        let err = Location::parse(device).unwrap_err().to_string();
+        assert!(err.contains("is not a file or a folder"), "{device}: {err}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.ics");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let err = Location::parse(fifo.to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("is not a file or a folder"), "{err}");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_pipe_in_a_folder_or_where_a_file_was_fails_the_sync_without_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cal.ics");
+    std::fs::write(&file, feed_now(&[("a", "Alpha", 1)])).unwrap();
+    let location = Location::parse(file.to_str().unwrap()).unwrap();
+    let w = world();
+    assert!(w.sync_location(location.clone(), config()).await.is_ok());
+    // The file becomes a pipe nobody writes to: opening it would block for ever.
+    std::fs::remove_file(&file).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let report = tokio::time::timeout(Duration::from_secs(20), w.sync_location(location, config()))
+        .await
+        .expect("the sync does not hang on a pipe");
+    let error = report.sources[0].error.clone().unwrap();
+    assert!(error.contains("is not a file or a folder"), "{error}");
+    assert_eq!(w.titles(), ["Alpha"], "the last good data stays");
+}
+
+// /proc is Linux's.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_file_larger_than_it_says_is_read_only_up_to_the_cap() {
+    // Files in /proc say they are empty and are not.
+    let status = "/proc/self/status";
+    assert_eq!(std::fs::metadata(status).unwrap().len(), 0);
+    assert!(std::fs::read(status).unwrap().len() > 256);
+    let w = world();
+    let small = IcsConfig {
+        max_bytes: 256,
+        ..config()
+    };
+    let report = w
+        .sync_location(Location::parse(status).unwrap(), small)
+        .await;
+    let error = report.sources[0].error.clone().unwrap();
+    assert!(error.contains("larger than 0 MB"), "{error}");
+}
+
+#[tokio::test]
+async fn an_error_about_a_file_quotes_none_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.ics");
+    std::fs::write(&file, "SECRET-API-KEY=sk_live_51Hx\nsecond line\n").unwrap();
+    let w = world();
+    let report = w
+        .sync_location(Location::parse(file.to_str().unwrap()).unwrap(), config())
+        .await;
+    let error = report.sources[0].error.clone().unwrap();
+    assert!(error.contains("not an iCalendar"), "{error}");
+    assert!(
+        !error.contains("SECRET") && !error.contains("sk_live"),
+        "{error}"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_pipe_where_a_folder_keeps_its_name_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.ics"), feed_now(&[("a", "Alpha", 1)])).unwrap();
+    for name in ["displayname", "color"] {
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.path().join(name))
+            .status()
+            .unwrap();
+        assert!(made.success());
+    }
+    let w = world();
+    let report = tokio::time::timeout(
+        Duration::from_secs(20),
+        w.sync_location(
+            Location::parse(dir.path().to_str().unwrap()).unwrap(),
+            config(),
+        ),
+    )
+    .await
+    .expect("the sync does not hang on a pipe");
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(w.titles(), ["Alpha"]);
+}
+
+/// Only 127.0.0.2 counts as private: every fake is on loopback, so the
+/// second loopback address stands for the user's network and 127.0.0.1 for
+/// the internet.
+fn only_second_loopback(ip: std::net::IpAddr) -> bool {
+    ip == std::net::IpAddr::from([127, 0, 0, 2])
+}
+
+#[tokio::test]
+async fn a_public_feed_may_not_redirect_to_a_private_address_and_a_private_one_may() {
+    let public = FakeIcs::start().await.unwrap();
+    let private = FakeIcs::start_on([127, 0, 0, 2].into()).await.unwrap();
+    private.set_feed("team", feed_now(&[("a", "Alpha", 1)]));
+    public.set_feed("team", feed_now(&[("b", "Beta", 1)]));
+    let intranet = private.url("team").replace("127.0.0.2", "intranet.example");
+    let config = || IcsConfig {
+        is_private: only_second_loopback,
+        resolve: vec![("intranet.example".into(), private.addr())],
+        ..config()
+    };
+    let sync = |url: String| {
+        let config = config();
+        async move {
+            let w = world();
+            let report = w
+                .sync_location(Location::parse(&url).unwrap(), config)
+                .await;
+            (report, w.titles())
+        }
+    };
+
+    // Public to private: by address, and by a name that resolves there.
+    public.set_redirect("to-address", &private.url("team"));
+    let (report, titles) = sync(public.url("to-address")).await;
+    let error = report.sources[0].error.clone().unwrap();
+    assert!(error.contains("a private or local address"), "{error}");
+    assert!(titles.is_empty());
+    public.set_redirect("to-name", &intranet.replace("http://", "https://"));
+    let (report, _) = sync(public.url("to-name")).await;
+    let error = report.sources[0].error.clone().unwrap();
+    assert!(
+        error.contains("to intranet.example, a private or local address"),
+        "{error}"
+    );
+    assert_eq!(
+        private.requests().len(),
+        0,
+        "nothing was asked of the private host"
+    );
+
+    // Public to public is followed.
+    let elsewhere = FakeIcs::start().await.unwrap();
+    elsewhere.set_feed("team", feed_now(&[("c", "Gamma", 1)]));
+    public.set_redirect("to-public", &elsewhere.url("team"));
+    let (report, titles) = sync(public.url("to-public")).await;
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(titles, ["Gamma"]);
+
+    // A feed the user pointed at a private host may redirect anywhere.
+    private.set_redirect("inside", &private.url("team"));
+    let (report, titles) = sync(private.url("inside")).await;
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(titles, ["Alpha"]);
+    private.set_redirect("out", &public.url("team"));
+    let (report, titles) = sync(private.url("out")).await;
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(titles, ["Beta"]);
+}
+
+/// A secret address is a capability: whoever has it reads the calendar. An
+/// error about a feed names its host, never the rest of the address.
+#[tokio::test]
+async fn an_error_about_a_feed_does_not_quote_its_address() {
+    let fake = FakeIcs::start().await.unwrap();
+    let secret = "private-a1b2c3d4e5/basic.ics";
+    let w = world();
+    for url in [
+        // Nothing listens on port 1; the fake answers 404 for a feed it does not have.
+        format!("http://127.0.0.1:1/calendar/ical/{secret}"),
+        fake.url(secret).replace("/feeds/", "/feeds/x-"),
+    ] {
+        let report = w.sync_url(&url).await;
+        let error = report.sources[0].error.clone().unwrap();
+        assert!(!error.contains("private-a1b2c3d4e5"), "{error}");
+        assert!(error.contains("127.0.0.1"), "the host is named: {error}");
+    }
+}
+
+/// A keychain that holds nothing (files and folders put nothing there).
+fn no_keychain() -> Arc<dyn vica_sync::secrets::SecretStore> {
+    Arc::new(vica_sync::secrets::MemoryStore::default())
+}
+
+/// A subscription address is a capability: whoever has it reads the
+/// calendar. It goes to the keychain like a token; the database, the label
+/// and the source's name keep only its host (and a fingerprint), and the
+/// calendar still syncs.
+#[tokio::test]
+async fn a_subscription_address_is_kept_in_the_keychain_not_the_database() {
+    let fake = FakeIcs::start().await.unwrap();
+    let secret = "private-7f3e9a2c1b";
+    fake.set_feed(secret, feed_now(&[("a", "Alpha", 1)]));
+    // The feed gives no calendar name: the source is named after the address.
+    let url = fake.url(secret);
+    let memory = Arc::new(vica_sync::secrets::MemoryStore::default());
+    let secrets: Arc<dyn vica_sync::secrets::SecretStore> = memory.clone();
+    let w = world();
+    let account = vica_sync::accounts::connect_ics(&w.store, &secrets, &url)
+        .await
+        .unwrap();
+    assert!(!account.label.contains(secret), "{}", account.label);
+    assert!(
+        account.label.starts_with("127.0.0.1 #"),
+        "{}",
+        account.label
+    );
+    let entry = account.keychain_entry.clone().unwrap();
+    assert_eq!(
+        memory.get(&entry).unwrap().unwrap().expose().as_str(),
+        url.as_str()
+    );
+    let again = vica_sync::accounts::connect_ics(&w.store, &secrets, &url)
+        .await
+        .unwrap();
+    assert_eq!(again.id, account.id, "the same address is the same account");
+
+    let provider = vica_sync::accounts::provider_for(
+        &account,
+        &vica_sync::oauth::OAuthConfig::defaults().unwrap(),
+        secrets.clone(),
+        chrono_tz::UTC,
+    )
+    .unwrap();
+    let report = w
+        .engine
+        .sync_account(account.id, provider, None, quiet())
+        .await;
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(w.titles(), ["Alpha"]);
+    let sources = w.store.lock().unwrap().sources().unwrap();
+    assert!(
+        sources.iter().all(|s| !s.name.contains(secret)),
+        "{sources:?}"
+    );
+    drop(sources);
+    // Nowhere in the database's files.
+    let store = std::mem::replace(
+        &mut *w.store.lock().unwrap(),
+        Store::open_in_memory().unwrap(),
+    );
+    drop(store);
+    for entry in std::fs::read_dir(w.dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "the address is in {}",
+                path.display()
+            );
+        }
+    }
+}
+
+/// An older Vica kept the address as the account's label: at the next start
+/// it moves to the keychain and the account is labelled as a new one would be.
+#[tokio::test]
+async fn an_address_an_older_vica_kept_in_the_database_moves_to_the_keychain() {
+    let fake = FakeIcs::start().await.unwrap();
+    let secret = "private-0c0ffee";
+    fake.set_feed(secret, feed_now(&[("a", "Alpha", 1)]));
+    let url = fake.url(secret);
+    let w = world();
+    let old = w
+        .store
+        .lock()
+        .unwrap()
+        .add_account(ProviderKind::Ics, &url, None, false)
+        .unwrap();
+    let file = w.dir.path().join("home.ics");
+    std::fs::write(&file, feed_now(&[("b", "Beta", 1)])).unwrap();
+    let local = vica_sync::accounts::connect_ics(&w.store, &no_keychain(), file.to_str().unwrap())
+        .await
+        .unwrap();
+    let memory = Arc::new(vica_sync::secrets::MemoryStore::default());
+    let secrets: Arc<dyn vica_sync::secrets::SecretStore> = memory.clone();
+    let moved = vica_sync::accounts::secure_ics_addresses(&w.store, &secrets)
+        .await
+        .unwrap();
+    assert_eq!(moved, 1, "the file's path stays its label");
+    let account = w.store.lock().unwrap().account(old.id).unwrap();
+    assert!(!account.label.contains(secret), "{}", account.label);
+    let (label, entry) = vica_sync::accounts::ics_address_names(&url.parse().unwrap());
+    assert_eq!(
+        (account.label.as_str(), account.keychain_entry.as_deref()),
+        (label.as_str(), Some(entry.as_str()))
+    );
+    assert_eq!(
+        memory.get(&entry).unwrap().unwrap().expose().as_str(),
+        url.as_str()
+    );
+    assert_eq!(
+        w.store.lock().unwrap().account(local.id).unwrap().label,
+        file.to_str().unwrap()
+    );
+    // Nothing left to move; the moved account syncs from the keychain.
+    assert_eq!(
+        vica_sync::accounts::secure_ics_addresses(&w.store, &secrets)
+            .await
+            .unwrap(),
+        0
+    );
+    let provider = vica_sync::accounts::provider_for(
+        &account,
+        &vica_sync::oauth::OAuthConfig::defaults().unwrap(),
+        secrets,
+        chrono_tz::UTC,
+    )
+    .unwrap();
+    let report = w
+        .engine
+        .sync_account(account.id, provider, None, quiet())
+        .await;
+    assert!(report.is_ok(), "{report:?}");
+    assert!(w.titles().contains(&"Alpha".to_owned()));
+}
+
+#[test]
+fn a_series_of_rdates_without_a_rule_spends_the_budget_like_a_rule() {
+    // A master with RDATEs and no RRULE (found by the `ics` fuzz target):
+    // its occurrences used to be kept without being counted.
+    let window = autumn_2026();
+    let dates: Vec<String> = (1..=20).map(|d| format!("202609{d:02}T090000Z")).collect();
+    let feed = format!(
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:rdates\r\nDTSTART:20260901T090000Z\r\nDURATION:PT1H\r\nSUMMARY:r\r\nRDATE:{}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        dates.join(",")
+    );
+    let given = Budget {
+        occurrences: 100,
+        bytes: 64 * 1024 * 1024,
+    };
+    let mut budget = given;
+    let read = parse_feed_within(feed.as_bytes(), chrono_tz::UTC, window, &mut budget).unwrap();
+    assert_eq!(read.events.len(), 20);
+    assert_eq!(given.occurrences - budget.occurrences, 20, "{budget:?}");
+
+    let mut budget = Budget {
+        occurrences: 5,
+        ..given
+    };
+    let err = parse_feed_within(feed.as_bytes(), chrono_tz::UTC, window, &mut budget).unwrap_err();
+    assert!(matches!(err, IcsError::OverBudget { .. }), "{err}");
+}
+
+// ---- A folder syncs with its changes, not with its size ----
+
+/// Rewrites a file in place with its size, modification time and inode kept:
+/// a sync that reads the file sees the new text, one that trusts its stamp
+/// does not. (Reading is what is measured: this works for root too, whom
+/// `chmod 000` would not stop.)
+fn edit_unseen(path: &std::path::Path, from: &str, to: &str) {
+    use std::io::Write as _;
+    assert_eq!(from.len(), to.len(), "the size stays");
+    let before = std::fs::metadata(path).unwrap();
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from} in {}", path.display());
+    let mut f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    f.write_all(text.replace(from, to).as_bytes()).unwrap();
+    f.set_modified(before.modified().unwrap()).unwrap();
+    drop(f);
+    let after = std::fs::metadata(path).unwrap();
+    assert_eq!(
+        (after.len(), after.modified().unwrap()),
+        (before.len(), before.modified().unwrap())
+    );
+}
+
+/// Rewrites a file as an editor would: new bytes, a later modification time.
+fn edit(path: &std::path::Path, from: &str, to: &str) {
+    let before = std::fs::metadata(path).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from} in {}", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap();
+    let f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    f.set_modified(before + Duration::from_secs(5)).unwrap();
+}
+
+/// A weekly series starting `from_days` from today at 09:00 UTC, `count`
+/// occurrences (unbounded with `None`), with overrides `(week, title)`.
+fn weekly_now(
+    uid: &str,
+    title: &str,
+    from_days: i64,
+    count: Option<u32>,
+    overrides: &[(i64, &str)],
+) -> String {
+    let first = Utc.from_utc_datetime(
+        &(Utc::now().date_naive() + Span::days(from_days))
+            .and_hms_opt(9, 0, 0)
+            .unwrap(),
+    );
+    weekly_at(uid, title, first, count, overrides)
+}
+
+fn weekly_at(
+    uid: &str,
+    title: &str,
+    first: DateTime<Utc>,
+    count: Option<u32>,
+    overrides: &[(i64, &str)],
+) -> String {
+    let f = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
+    let rule = match count {
+        Some(n) => format!("FREQ=WEEKLY;COUNT={n}"),
+        None => "FREQ=WEEKLY".to_owned(),
+    };
+    let mut s = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:{}\r\nDURATION:PT1H\r\nRRULE:{rule}\r\nSUMMARY:{title}\r\nEND:VEVENT\r\n",
+        f(first)
+    );
+    for (week, t) in overrides {
+        let at = first + Span::weeks(*week);
+        s.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:{uid}\r\nRECURRENCE-ID:{}\r\nDTSTART:{}\r\nDURATION:PT1H\r\nSUMMARY:{t}\r\nEND:VEVENT\r\n",
+            f(at),
+            f(at)
+        ));
+    }
+    s.push_str("END:VCALENDAR\r\n");
+    s
+}
+
+/// A folder of twenty one-event files (`f00.ics`…, "Title 00"…, from three
+/// weeks back to three weeks ahead) and a weekly series of ten (`series.ics`).
+fn twenty_files(w: &World) -> std::path::PathBuf {
+    let dir = w.dir.path().join("calendar");
+    std::fs::create_dir(&dir).unwrap();
+    for i in 0..20i64 {
+        let uid = format!("e{i:02}");
+        let title = format!("Title {i:02}");
+        std::fs::write(
+            dir.join(format!("f{i:02}.ics")),
+            feed_now(&[(uid.as_str(), title.as_str(), i * 2 - 20)]),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        dir.join("series.ics"),
+        weekly_now("weekly", "Weekly", -40, Some(10), &[]),
+    )
+    .unwrap();
+    dir
+}
+
+fn folder(dir: &std::path::Path) -> Location {
+    Location::parse(dir.to_str().unwrap()).unwrap()
+}
+
+impl World {
+    fn source_id(&self) -> i64 {
+        self.store.lock().unwrap().sources().unwrap()[0].id
+    }
+
+    fn cursor(&self) -> Option<String> {
+        let id = self.source_id();
+        self.store
+            .lock()
+            .unwrap()
+            .sync_state(id)
+            .unwrap()
+            .and_then(|s| s.cursor)
+    }
+}
+
+#[tokio::test]
+async fn a_no_change_sync_of_a_folder_reads_no_file_and_writes_nothing() {
+    let w = world();
+    let dir = twenty_files(&w);
+    assert_eq!(ok(&w.sync_location(folder(&dir), config()).await), (30, 0));
+    // Only a read of the file would see this.
+    edit_unseen(&dir.join("f03.ics"), "Title 03", "Title X3");
+    let (events, cursor) = (w.events(), w.cursor());
+    let written = w.store.lock().unwrap().rows_written();
+    let report = w.sync_location(folder(&dir), config()).await;
+    assert_eq!(ok(&report), (0, 0));
+    assert_eq!(
+        report.sources[0].pages, 0,
+        "no page and no cursor are written"
+    );
+    assert_eq!(w.events(), events, "no file was read");
+    assert_eq!(w.cursor(), cursor);
+    // One row only: the source's sync time, which the window shows ("synced
+    // a minute ago"). The source, the account and their states stay as they were.
+    assert_eq!(w.store.lock().unwrap().rows_written() - written, 1);
+}
+
+#[tokio::test]
+async fn a_one_file_change_reads_only_that_file_and_writes_only_its_changed_occurrences() {
+    let w = world();
+    let dir = twenty_files(&w);
+    assert_eq!(ok(&w.sync_location(folder(&dir), config()).await), (30, 0));
+    edit_unseen(&dir.join("f03.ics"), "Title 03", "Title X3");
+    edit(
+        &dir.join("f05.ics"),
+        "Title 05",
+        "Title 05, moved to Friday",
+    );
+    assert_eq!(ok(&w.sync_location(folder(&dir), config()).await), (1, 0));
+    let titles = w.titles();
+    assert!(titles.contains(&"Title 05, moved to Friday".to_owned()));
+    assert!(
+        titles.contains(&"Title 03".to_owned()),
+        "only the changed file was read: {titles:?}"
+    );
+    // One occurrence of a series of ten changes: one is written.
+    std::fs::write(
+        dir.join("series.ics"),
+        weekly_now(
+            "weekly",
+            "Weekly",
+            -40,
+            Some(10),
+            &[(2, "Weekly, in room 4")],
+        ),
+    )
+    .unwrap();
+    assert_eq!(ok(&w.sync_location(folder(&dir), config()).await), (1, 0));
+    assert!(w.titles().contains(&"Weekly, in room 4".to_owned()));
+    // A file removed and one added.
+    std::fs::remove_file(dir.join("f07.ics")).unwrap();
+    std::fs::write(dir.join("new.ics"), feed_now(&[("new", "New", 1)])).unwrap();
+    assert_eq!(ok(&w.sync_location(folder(&dir), config()).await), (1, 1));
+    assert!(!w.titles().contains(&"Title 07".to_owned()));
+    assert!(w.titles().contains(&"Title 03".to_owned()));
+    // A touched file with the same bytes: read, nothing written.
+    edit(&dir.join("f09.ics"), "Title 09", "Title 09");
+    let report = w.sync_location(folder(&dir), config()).await;
+    assert_eq!(ok(&report), (0, 0));
+    // What the store keeps per file follows: f07 gone, new.ics there, each
+    // with the occurrences it expanded into.
+    let store = w.store.lock().unwrap();
+    let source = store.sources().unwrap()[0].id;
+    let files: Vec<String> = store
+        .ics_files(source)
+        .unwrap()
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(files.len(), 21);
+    assert!(files.contains(&"new.ics".to_owned()) && !files.contains(&"f07.ics".to_owned()));
+    assert_eq!(
+        store.ics_occurrences(source, "series.ics").unwrap().len(),
+        10
+    );
+    assert_eq!(
+        store.ics_occurrences(source, "f03.ics").unwrap()[0].provider_id,
+        "e03"
+    );
+}
+
+#[tokio::test]
+async fn a_folders_budget_counts_the_files_not_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = Utc::now() - Span::days(1);
+    for n in 0..2 {
+        std::fs::write(
+            dir.path().join(format!("f{n}.ics")),
+            minutely_series(1, start + Span::hours(n)).replace("UID:m0", &format!("UID:f{n}")),
+        )
+        .unwrap();
+    }
+    let w = world();
+    // Each file takes 5,000 occurrences (one series' cap): two fit, three do not.
+    let budget = Budget {
+        occurrences: 12_000,
+        bytes: 64 * 1024 * 1024,
+    };
+    let sync = || w.sync_location(folder(dir.path()), IcsConfig { budget, ..config() });
+    assert_eq!(ok(&sync().await), (10_000, 0));
+    // Only the new file is read; with the two stored, it is over the budget.
+    std::fs::write(
+        dir.path().join("f2.ics"),
+        minutely_series(1, start + Span::hours(2)).replace("UID:m0", "UID:f2"),
+    )
+    .unwrap();
+    let report = sync().await;
+    let error = report.sources[0].error.clone().unwrap();
+    assert!(error.contains("more than 12000 occurrences"), "{error}");
+    assert_eq!(w.events().len(), 10_000, "refused whole: nothing written");
+    // So is a change to one of them, with the third still there.
+    edit(&dir.path().join("f0.ics"), "SUMMARY:m", "SUMMARY:n");
+    let error = sync().await.sources[0].error.clone().unwrap();
+    assert!(error.contains("more than 12000 occurrences"), "{error}");
+    // Without it, the folder fits again.
+    std::fs::remove_file(dir.path().join("f2.ics")).unwrap();
+    let (written, _) = ok(&sync().await);
+    assert_eq!(written, 5_000, "f0 changed, f1 as stored");
+}
+
+#[tokio::test]
+async fn when_the_window_moves_only_files_it_reaches_are_read() {
+    use vica_core::clock::{Clock as _, ManualClock};
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap());
+    let now = clock.now();
+    let dir = tempfile::tempdir().unwrap();
+    let at = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
+    let one_offs = |events: &[(&str, &str, DateTime<Utc>)]| {
+        let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
+        for (uid, title, start) in events {
+            s.push_str(&format!(
+                "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:{}\r\nDURATION:PT1H\r\nSUMMARY:{title}\r\nEND:VEVENT\r\n",
+                at(*start)
+            ));
+        }
+        s + "END:VCALENDAR\r\n"
+    };
+    // Behind the window soon; ahead of it (it ends four weeks from now); a series.
+    std::fs::write(
+        dir.path().join("past.ics"),
+        one_offs(&[
+            ("p1", "Past one", now - Span::days(10)),
+            ("p2", "Past two", now - Span::weeks(25)),
+        ]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("ahead.ics"),
+        one_offs(&[("a1", "Ahead", now + Span::weeks(5) + Span::days(3))]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("weekly.ics"),
+        weekly_at(
+            "w",
+            "Weekly",
+            now - Span::weeks(8) + Span::days(3),
+            None,
+            &[],
+        ),
+    )
+    .unwrap();
+    let store = Arc::new(Mutex::new(Store::open_in_memory().unwrap()));
+    let account = store
+        .lock()
+        .unwrap()
+        .add_account(ProviderKind::Ics, "moving", None, false)
+        .unwrap()
+        .id;
+    let engine = Engine::new(
+        store.clone(),
+        SyncOptions {
+            clock: clock.shared(),
+            ..SyncOptions::default()
+        },
+    );
+    let sync = || {
+        let ics = Ics::new(
+            folder(dir.path()),
+            chrono_tz::UTC,
+            IcsConfig {
+                clock: clock.shared(),
+                ..config()
+            },
+        )
+        .unwrap();
+        let engine = engine.clone();
+        async move {
+            let report = engine
+                .sync_account(account, Arc::new(ics), None, quiet())
+                .await;
+            assert!(report.is_ok(), "{report:#?}");
+            report.sources[0].clone()
+        }
+    };
+    let titles = || {
+        let mut t: Vec<(String, String)> = store
+            .lock()
+            .unwrap()
+            .events_overlapping(now - Span::weeks(60), now + Span::weeks(60))
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.record.provider_id, e.record.title))
+            .collect();
+        t.sort();
+        t
+    };
+    let first = sync().await;
+    assert_eq!(first.written, 2 + 12);
+    // Only a read of a file would see these.
+    edit_unseen(&dir.path().join("past.ics"), "Past one", "Past 1!!");
+    edit_unseen(&dir.path().join("ahead.ics"), "Ahead", "AHEAD");
+    edit_unseen(&dir.path().join("weekly.ics"), "Weekly", "WEEKLY");
+    // A day on: no occurrence of any file has entered the window.
+    clock.advance(Span::days(1));
+    let report = sync().await;
+    assert_eq!((report.written, report.pages), (0, 0));
+    // A week on: the series' next occurrence entered, so its file is read
+    // (and its edit seen); nothing of the others did.
+    clock.advance(Span::days(6));
+    sync().await;
+    let held = titles();
+    let next = format!("w/{}", at(now + Span::weeks(4) + Span::days(3)));
+    assert!(held.contains(&(next, "WEEKLY".into())), "{held:?}");
+    assert!(held.contains(&("p1".into(), "Past one".into())), "{held:?}");
+    assert!(!held.iter().any(|(id, _)| id == "a1"), "{held:?}");
+    // Two weeks on, the window reaches the event ahead: that file is read.
+    clock.advance(Span::weeks(2));
+    sync().await;
+    let held = titles();
+    assert!(held.contains(&("a1".into(), "AHEAD".into())), "{held:?}");
+    assert!(held.contains(&("p1".into(), "Past one".into())), "{held:?}");
+    // p2 has left the window behind: history, kept.
+    assert!(held.contains(&("p2".into(), "Past two".into())), "{held:?}");
+}
+
+#[tokio::test]
+async fn a_cursor_from_before_the_per_file_state_still_syncs() {
+    use sha2::Digest as _;
+    let w = world();
+    let dir = w.dir.path().join("calendar");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("a.ics"), feed_now(&[("a", "Alpha", 1)])).unwrap();
+    std::fs::write(dir.join("b.ics"), feed_now(&[("b", "Beta", 2)])).unwrap();
+    assert_eq!(ok(&w.sync_location(folder(&dir), config()).await), (2, 0));
+    // What Vica before migration 0007 kept: everything in the cursor (v1),
+    // a hash and span per occurrence ("a" as stored, "b" stale, "gone" no
+    // longer in the folder), and no state per file.
+    let source = w.source_id();
+    let hash = |record: &vica_core::model::EventRecord| {
+        sha2::Sha256::digest(serde_json::to_string(record).unwrap().as_bytes())
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let window = Window {
+        start: Utc::now() - Span::weeks(26),
+        end: Utc::now() + Span::weeks(4),
+    };
+    let a = parse_feed(
+        &std::fs::read(dir.join("a.ics")).unwrap(),
+        chrono_tz::UTC,
+        window,
+    )
+    .unwrap();
+    let a = &a.events[0].record;
+    assert!(a.time.utc_bounds().0 < window.end);
+    let gone_at = Utc::now() - Span::days(1);
+    let mut envelope: serde_json::Value = serde_json::from_str(&w.cursor().unwrap()).unwrap();
+    let v2: serde_json::Value =
+        serde_json::from_str(envelope["provider"].as_str().unwrap()).unwrap();
+    let v1 = serde_json::json!({
+        "v": 1,
+        "base": v2["base"],
+        "base_at": v2["base_at"],
+        "expanded": v2["base"],
+        "validators": {"files": {"a.ics": [1, 1]}},
+        "body": "0123",
+        "items": {
+            "a": {"h": hash(a), "s": a.time.utc_bounds().0.timestamp(), "e": a.time.utc_bounds().1.timestamp()},
+            "b": {"h": "stale", "s": 0, "e": 1},
+            "gone": {"h": "x", "s": gone_at.timestamp(), "e": (gone_at + Span::hours(1)).timestamp()}
+        }
+    });
+    envelope["provider"] = serde_json::Value::String(v1.to_string());
+    {
+        let mut store = w.store.lock().unwrap();
+        let mut gone = a.clone();
+        gone.provider_id = "gone".into();
+        gone.title = "Gone".into();
+        let page = vica_core::store::Page {
+            events: vec![gone],
+            ics_items: Some(vica_core::store::IcsItemsUpdate {
+                reset: true,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        store
+            .write_page(
+                source,
+                &page,
+                vica_core::store::CursorUpdate::Set(envelope.to_string()),
+            )
+            .unwrap();
+        assert!(store.ics_files(source).unwrap().is_empty());
+    }
+    assert_eq!(w.titles(), ["Alpha", "Beta", "Gone"]);
+    // The first sync reads every file once: "a" is as stored (not written),
+    // "b" is written again, "gone" is deleted; the state moves to the store.
+    assert_eq!(ok(&w.sync_location(folder(&dir), config()).await), (1, 1));
+    assert_eq!(w.titles(), ["Alpha", "Beta"]);
+    assert_eq!(w.store.lock().unwrap().ics_files(source).unwrap().len(), 2);
+    assert!(w.cursor().unwrap().contains(r#"\"v\":2"#));
+    let report = w.sync_location(folder(&dir), config()).await;
+    assert_eq!((ok(&report), report.sources[0].pages), ((0, 0), 0));
+}
+
+#[tokio::test]
+async fn two_files_with_one_uid_keep_the_last_by_name_as_a_full_read_would() {
+    let w = world();
+    let dir = w.dir.path().join("calendar");
+    std::fs::create_dir(&dir).unwrap();
+    let put = |name: &str, title: &str| {
+        std::fs::write(dir.join(name), feed_now(&[("dup", title, 1)])).unwrap();
+    };
+    put("a.ics", "From A");
+    put("b.ics", "From B");
+    std::fs::write(dir.join("other.ics"), feed_now(&[("o", "Other", 2)])).unwrap();
+    ok(&w.sync_location(folder(&dir), config()).await);
+    assert_eq!(w.titles(), ["From B", "Other"]);
+    // The file that lost changes: nothing to write.
+    edit(&dir.join("a.ics"), "From A", "From A2");
+    assert_eq!(ok(&w.sync_location(folder(&dir), config()).await), (0, 0));
+    // The winner goes: the other holder, not changed itself, is read and stored.
+    std::fs::remove_file(dir.join("b.ics")).unwrap();
+    assert_eq!(ok(&w.sync_location(folder(&dir), config()).await), (1, 0));
+    assert_eq!(w.titles(), ["From A2", "Other"]);
+    put("c.ics", "From C");
+    assert_eq!(ok(&w.sync_location(folder(&dir), config()).await), (1, 0));
+    assert_eq!(w.titles(), ["From C", "Other"]);
+    // Every holder gone: deleted.
+    std::fs::remove_file(dir.join("a.ics")).unwrap();
+    std::fs::remove_file(dir.join("c.ics")).unwrap();
+    assert_eq!(ok(&w.sync_location(folder(&dir), config()).await), (0, 1));
+    assert_eq!(w.titles(), ["Other"]);
+}
+
+#[tokio::test]
+async fn a_feed_without_validators_is_downloaded_but_writes_nothing_when_unchanged() {
+    let fake = FakeIcs::start().await.unwrap();
+    fake.set_validators(false, false);
+    fake.set_feed("team", feed_now(&[("a", "Alpha", -3), ("b", "Beta", 2)]));
+    let w = world();
+    assert_eq!(ok(&w.sync_url(&fake.url("team")).await), (2, 0));
+    let report = w.sync_url(&fake.url("team")).await;
+    assert_eq!((ok(&report), report.sources[0].pages), ((0, 0), 0));
+    fake.set_feed("team", feed_now(&[("a", "Alpha", -3), ("b", "Beta!", 2)]));
+    assert_eq!(ok(&w.sync_url(&fake.url("team")).await), (1, 0));
+    assert_eq!(w.titles(), ["Alpha", "Beta!"]);
 }

@@ -163,7 +163,9 @@ async fn no_token_reaches_the_database_files_exports_errors_or_logs() {
     let markdown = {
         let store = store.lock().unwrap();
         let settings = store.settings().unwrap();
-        let key = WeekKey::current(settings.zone(), settings.week_start);
+        // The event's week: an hour from now is next week late on a Sunday.
+        let day = start.with_timezone(&settings.zone()).date_naive();
+        let key = WeekKey::containing(day, settings.week_start);
         let week = Week::load(&store, key, &settings).unwrap();
         vica_core::export::markdown(&week)
     };

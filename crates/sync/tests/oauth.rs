@@ -15,7 +15,8 @@ use vica_core::model::{Account, AccountStatus, Provider};
 use vica_fakes::FakeServer;
 use vica_fakes::google::{CalendarEntry, FakeGoogle, Fault};
 use vica_fakes::oauth::{
-    CLIENT_ID, CLIENT_SECRET, ClientAuth, DEFAULT_EMAIL, FakeOAuth, PUBLIC_CLIENT_ID, TokenFault,
+    CLIENT_ID, CLIENT_SECRET, ClientAuth, DEFAULT_EMAIL, FakeOAuth, GOOGLE_CLIENT_ID,
+    PUBLIC_CLIENT_ID, TokenFault,
 };
 use vica_sync::accounts::{self, CachedData, ConnectOptions};
 use vica_sync::engine::Progress;
@@ -43,7 +44,9 @@ fn settings(provider: Provider, oauth: &FakeOAuth) -> ProviderSettings {
         .unwrap()
         .with_base_url(&oauth.base_url())
         .unwrap();
+    // Each provider's client follows that provider's rules at the fake.
     let mut s = match provider {
+        Provider::Google => s.with_client(GOOGLE_CLIENT_ID, Some(CLIENT_SECRET)),
         Provider::Microsoft => s.with_client(PUBLIC_CLIENT_ID, None),
         _ => s.with_client(CLIENT_ID, Some(CLIENT_SECRET)),
     };
@@ -228,12 +231,13 @@ async fn connecting_google_stores_tokens_in_the_keychain_and_the_entry_name_in_t
     );
     let expires_in = tokens.expires_at.unwrap() - Utc::now();
     assert!(expires_in > chrono::Duration::seconds(3500), "{expires_in}");
+    // What Google granted, in its own names.
     assert_eq!(
         tokens.scopes,
         [
             "https://www.googleapis.com/auth/calendar.readonly",
             "openid",
-            "email"
+            "https://www.googleapis.com/auth/userinfo.email"
         ]
     );
 
@@ -257,6 +261,7 @@ async fn connecting_google_stores_tokens_in_the_keychain_and_the_entry_name_in_t
         Some("https://www.googleapis.com/auth/calendar.readonly openid email")
     );
     assert_eq!(authorize.param("access_type"), Some("offline"));
+    assert_eq!(authorize.param("prompt"), Some("consent"));
     let exchange = &w.oauth.token_requests()[0];
     assert_eq!(exchange.grant_type, "authorization_code");
     assert_eq!(exchange.client_auth, ClientAuth::Post);
@@ -272,18 +277,35 @@ async fn connecting_google_stores_tokens_in_the_keychain_and_the_entry_name_in_t
     assert_eq!(w.event_count(&account), 1);
 }
 
+/// Any web page the user has open can send the browser to the loopback
+/// listener (Todoist's port is fixed). A request without the right `state`
+/// gets an error page and is otherwise ignored: the sign-in keeps waiting for
+/// the real answer, and the forged code is never exchanged.
 #[tokio::test]
-async fn a_wrong_state_ends_the_attempt_with_nothing_saved() {
+async fn a_request_without_the_right_state_is_refused_and_the_sign_in_goes_on() {
     let w = world().await;
-    let (open, seen) = browser_with(|mut url| {
-        let code = query(&url, "code").unwrap();
-        url.query_pairs_mut()
-            .clear()
-            .append_pair("code", &code)
-            .append_pair("state", "forged");
-        url
-    });
-    let err = accounts::connect(
+    let (tx, rx) = oneshot::channel();
+    let open = move |url: &Url| {
+        let url = url.clone();
+        tokio::spawn(async move {
+            let redirect = Url::parse(&query(&url, "redirect_uri").unwrap()).unwrap();
+            let http = reqwest::Client::new();
+            let mut forged = Vec::new();
+            for q in [
+                "code=stolen&state=forged",
+                "code=stolen",
+                "error=access_denied",
+            ] {
+                let mut bad = redirect.clone();
+                bad.set_query(Some(q));
+                let r = http.get(bad).send().await.unwrap();
+                forged.push((r.status().as_u16(), r.text().await.unwrap()));
+            }
+            let seen = browse(url, |u| u).await;
+            let _ = tx.send((forged, seen));
+        });
+    };
+    let account = accounts::connect(
         Provider::Google,
         &w.config,
         &w.store,
@@ -292,22 +314,22 @@ async fn a_wrong_state_ends_the_attempt_with_nothing_saved() {
         open,
     )
     .await
-    .unwrap_err();
-    assert!(
-        matches!(err, SyncError::AuthorizationFailed { .. }),
-        "{err:?}"
-    );
-    let msg = err.to_string();
-    assert!(
-        msg.contains("state") && msg.contains("nothing was saved"),
-        "{msg}"
-    );
-    let (status, page) = seen.await.unwrap();
-    assert_eq!(status, 400);
-    assert!(page.contains("did not come from Vica"), "{page}");
-    // The code was never exchanged.
-    assert!(w.oauth.token_requests().is_empty());
-    w.assert_nothing_saved();
+    .unwrap();
+    assert_eq!(account.label, DEFAULT_EMAIL);
+    let (forged, (status, _)) = rx.await.unwrap();
+    for (code, page) in forged {
+        assert_eq!(code, 400);
+        assert!(page.contains("did not come from Vica"), "{page}");
+    }
+    assert_eq!(status, 200, "the real answer still came through");
+    let exchanges: Vec<u16> = w
+        .oauth
+        .token_requests()
+        .iter()
+        .filter(|r| r.grant_type == "authorization_code")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(exchanges, [200], "one code exchanged, the real one");
 }
 
 #[tokio::test]
@@ -557,7 +579,7 @@ async fn microsoft_is_a_public_client_and_named_by_its_principal_name() {
         .unwrap();
     assert_eq!(
         authorize.param("scope"),
-        Some("Calendars.Read offline_access User.Read")
+        Some("Calendars.Read Calendars.Read.Shared offline_access User.Read")
     );
     assert!(w.tokens(&account).refresh_token.is_some());
 }
@@ -943,4 +965,241 @@ async fn a_locked_keychain_stops_disconnect_before_anything_changes() {
     assert_eq!(w.memory.entry_names().len(), 1);
     assert!(w.store.lock().unwrap().account(account.id).is_ok());
     assert!(w.oauth.revoke_requests().is_empty());
+}
+
+const CALENDAR: &str = "https://www.googleapis.com/auth/calendar.readonly";
+
+/// An `open_url` that drops `prompt` from the authorization URL before
+/// browsing: Google then skips the consent screen for a user who granted
+/// access before, and sends no refresh token.
+fn browser_without_prompt() -> (impl FnOnce(&Url), Seen) {
+    let (tx, rx) = oneshot::channel();
+    let open = move |url: &Url| {
+        let mut url = url.clone();
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| k != "prompt")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+        tokio::spawn(async move {
+            let _ = tx.send(browse(url, |u| u).await);
+        });
+    };
+    (open, rx)
+}
+
+impl World {
+    fn live_stored_refresh(&self, account: &Account) -> Option<String> {
+        let rt = self.tokens(account).refresh_token?.expose().clone();
+        self.oauth.is_refresh_token_live(&rt).then_some(rt)
+    }
+}
+
+#[tokio::test]
+async fn a_repeat_google_sign_in_asks_for_consent_and_gets_a_refresh_token() {
+    let w = world().await;
+    let account = w.connect(Provider::Google).await.unwrap();
+    let first = w.live_stored_refresh(&account).unwrap();
+    // Signing in again (the Reconnect button): Google shows consent because Vica asks.
+    let again = w.connect(Provider::Google).await.unwrap();
+    assert_eq!(again.id, account.id);
+    let second = w
+        .live_stored_refresh(&again)
+        .expect("a live refresh token is stored");
+    assert_ne!(first, second, "a fresh grant's refresh token");
+    for r in w.oauth.requests().iter().filter(|r| r.path == "/authorize") {
+        assert_eq!(
+            (r.param("access_type"), r.param("prompt")),
+            (Some("offline"), Some("consent"))
+        );
+    }
+    // An hour later the account still syncs: its refresh token works.
+    w.oauth.set_expires_in(Some(30));
+    let expiring = w.connect(Provider::Google).await.unwrap();
+    let report = w.sync(&expiring, w.token_source(&expiring)).await;
+    assert!(report.is_ok(), "{report:?}");
+}
+
+#[tokio::test]
+async fn a_reconnect_that_brings_no_refresh_token_keeps_the_stored_one() {
+    let w = world().await;
+    let account = w.connect(Provider::Google).await.unwrap();
+    let stored = w.live_stored_refresh(&account).unwrap();
+
+    // Google skips consent and sends an access token alone, about to expire.
+    w.oauth.set_expires_in(Some(30));
+    let (open, seen) = browser_without_prompt();
+    let again = accounts::connect(
+        Provider::Google,
+        &w.config,
+        &w.store,
+        &w.secrets,
+        &ConnectOptions {
+            timeout: Duration::from_secs(20),
+        },
+        open,
+    )
+    .await
+    .unwrap();
+    assert_eq!(seen.await.unwrap().0, 200);
+    let exchange = w.oauth.token_requests().pop().unwrap();
+    assert_eq!(exchange.grant_type, "authorization_code");
+    let tokens = w.tokens(&again);
+    assert_eq!(
+        Some(tokens.access_token.expose().clone()),
+        w.oauth.last_access_token(),
+        "the new access token is stored"
+    );
+    assert_eq!(
+        tokens.refresh_token.map(|t| t.expose().clone()),
+        Some(stored),
+        "the stored refresh token was not replaced by none"
+    );
+    // It still works when the access token runs out.
+    w.oauth.set_expires_in(Some(3600));
+    let report = w.sync(&again, w.token_source(&again)).await;
+    assert!(report.is_ok(), "{report:?}");
+    let now = w.store.lock().unwrap().account(again.id).unwrap();
+    assert_eq!(now.status, AccountStatus::Ok);
+}
+
+#[tokio::test]
+async fn a_refresh_without_a_new_refresh_token_keeps_the_stored_one() {
+    let w = world().await;
+    w.oauth.set_rotation(false); // Google's way
+    w.oauth.set_expires_in(Some(30));
+    let account = w.connect(Provider::Google).await.unwrap();
+    let stored = w.live_stored_refresh(&account).unwrap();
+    let before = w.tokens(&account).access_token;
+    let fresh = w.token_source(&account).refresh().await.unwrap();
+    assert_ne!(&fresh, before.expose());
+    assert_eq!(w.live_stored_refresh(&account), Some(stored));
+}
+
+#[tokio::test]
+async fn a_first_sign_in_without_a_refresh_token_is_refused_and_saves_nothing() {
+    let w = world().await;
+    // The token response has an access token for an hour and nothing to renew it with.
+    w.oauth.set_issue_refresh_tokens(false);
+    let (open, _seen) = browser();
+    let err = accounts::connect(
+        Provider::Google,
+        &w.config,
+        &w.store,
+        &w.secrets,
+        &ConnectOptions {
+            timeout: Duration::from_secs(20),
+        },
+        open,
+    )
+    .await
+    .expect_err("an account that stops syncing in an hour is not connected");
+    assert!(
+        matches!(err, SyncError::OfflineAccessNotGranted { .. }),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains("Google did not grant offline access"), "{msg}");
+    assert!(msg.contains("nothing was saved"), "{msg}");
+    w.assert_nothing_saved();
+}
+
+#[tokio::test]
+async fn calendar_access_not_granted_at_sign_in_says_so_and_saves_nothing() {
+    let w = world().await;
+    w.oauth.withhold_scopes(&[CALENDAR]);
+    let (open, _seen) = browser();
+    let err = accounts::connect(
+        Provider::Google,
+        &w.config,
+        &w.store,
+        &w.secrets,
+        &ConnectOptions {
+            timeout: Duration::from_secs(20),
+        },
+        open,
+    )
+    .await
+    .expect_err("an account that cannot read calendars is not connected");
+    assert!(
+        matches!(
+            err,
+            SyncError::ScopeNotGranted {
+                provider: "Google",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains("calendar"), "{msg}");
+    assert!(msg.contains("nothing was saved"), "{msg}");
+    w.assert_nothing_saved();
+
+    // A reconnect with the box unticked leaves the working account as it was.
+    w.oauth.withhold_scopes(&[]);
+    let account = w.connect(Provider::Google).await.unwrap();
+    let before = w.tokens(&account);
+    w.oauth.withhold_scopes(&[CALENDAR]);
+    assert!(w.connect(Provider::Google).await.is_err());
+    let after = w.tokens(&account);
+    assert_eq!(after.access_token, before.access_token);
+    assert_eq!(after.refresh_token, before.refresh_token);
+    let now = w.store.lock().unwrap().account(account.id).unwrap();
+    assert_eq!(now.status, AccountStatus::Ok);
+}
+
+#[tokio::test]
+async fn a_403_for_a_missing_scope_at_sync_says_needs_reconnect_with_the_reason() {
+    let w = world().await;
+    let account = w.connect(Provider::Google).await.unwrap();
+    assert!(w.sync(&account, w.token_source(&account)).await.is_ok());
+    assert_eq!(w.event_count(&account), 1);
+
+    // A token without calendar access (an account connected before Vica checked).
+    w.google.set_granted_scopes(Some("openid email"));
+    let report = w.sync(&account, w.token_source(&account)).await;
+    let error = report.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("calendar") && error.contains("reconnect"),
+        "{report:?}"
+    );
+    {
+        let store = w.store.lock().unwrap();
+        let now = store.account(account.id).unwrap();
+        assert_eq!(now.status, AccountStatus::NeedsReconnect);
+        let reasons = store.account_errors().unwrap();
+        assert_eq!(reasons.len(), 1);
+        assert!(reasons[0].1.contains("calendar"), "{reasons:?}");
+        assert!(!reasons[0].1.contains("answered 403"), "{reasons:?}");
+    }
+    assert_eq!(w.event_count(&account), 1, "cached data is kept");
+
+    // Reconnecting with calendar access clears it.
+    w.google.set_granted_scopes(None);
+    let again = w.connect(Provider::Google).await.unwrap();
+    assert_eq!(again.status, AccountStatus::Ok);
+    assert!(w.sync(&again, w.token_source(&again)).await.is_ok());
+    assert!(w.store.lock().unwrap().account_errors().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn todoist_signs_in_as_a_public_client_with_pkce_alone() {
+    let mut w = world().await;
+    w.oauth.register_client("todoist-public", None);
+    w.config.todoist = w.config.todoist.clone().with_client("todoist-public", None);
+    w.oauth.set_issue_refresh_tokens(false);
+    w.oauth.set_expires_in(None);
+    let account = w.connect(Provider::Todoist).await.unwrap();
+    assert_eq!(account.label, DEFAULT_EMAIL);
+    let exchange = &w.oauth.token_requests()[0];
+    assert_eq!(exchange.client_id.as_deref(), Some("todoist-public"));
+    assert_eq!(exchange.client_auth, ClientAuth::None);
+    assert!(exchange.had_code_verifier);
+    assert_eq!(exchange.status, 200);
+    assert_eq!(
+        Some(w.tokens(&account).access_token.expose().clone()),
+        w.oauth.last_access_token()
+    );
 }

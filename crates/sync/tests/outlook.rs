@@ -5,14 +5,16 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, Duration as Span, NaiveDateTime, SubsecRound, Utc};
+use chrono::{DateTime, Duration as Span, NaiveDateTime, SubsecRound, TimeZone, Utc};
 use serde_json::{Value, json};
 use vica_core::Store;
+use vica_core::clock::{Clock, ManualClock};
 use vica_core::model::{AccountStatus, EventTime, Provider as ProviderKind, Response};
 use vica_fakes::FakeServer;
 use vica_fakes::graph::{CalendarEntry, DEFAULT_ACCESS_TOKEN, FakeGraph, Fault};
 use vica_sync::engine::{Progress, SyncReport};
 use vica_sync::http::{RetryPolicy, StaticToken};
+use vica_sync::oauth::ProviderSettings;
 use vica_sync::outlook::{Outlook, OutlookConfig};
 use vica_sync::{Engine, SyncEvent, SyncOptions};
 
@@ -104,6 +106,69 @@ fn event(id: &str, title: &str, hours: i64) -> Value {
             {"type": "required", "status": {"response": "none"}, "emailAddress": {"address": "kim@contoso.example"}}
         ]
     })
+}
+
+/// A timed Graph event starting at `start`, 45 minutes long.
+fn event_at(id: &str, title: &str, start: DateTime<Utc>) -> Value {
+    let mut e = event(id, title, 0);
+    e["start"] = json!({"dateTime": graph_time(start), "timeZone": "UTC"});
+    e["end"] = json!({"dateTime": graph_time(start + Span::minutes(45)), "timeZone": "UTC"});
+    e
+}
+
+/// How long a window a request names.
+fn window_span(r: &vica_fakes::graph::RecordedRequest) -> Span {
+    let at = |name: &str| {
+        DateTime::parse_from_rfc3339(r.param(name).unwrap())
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    at("endDateTime") - at("startDateTime")
+}
+
+/// A calendar view delta request, in any of Graph's spellings.
+fn is_delta(r: &vica_fakes::graph::RecordedRequest) -> bool {
+    let path = r.path.to_ascii_lowercase();
+    path.ends_with("/calendarview/delta") || path.ends_with("/calendarview/delta()")
+}
+
+/// A windowed calendar view listing.
+fn is_listing(r: &vica_fakes::graph::RecordedRequest) -> bool {
+    r.path.to_ascii_lowercase().ends_with("/calendarview")
+}
+
+/// A path segment with its `%XX` escapes decoded.
+fn decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match segment.get(i + 1..i + 3).map(|h| u8::from_str_radix(h, 16)) {
+            Some(Ok(b)) if bytes[i] == b'%' => {
+                out.push(b);
+                i += 3;
+            }
+            _ => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The world with a clock a test moves, shared by the fake and the engine.
+async fn world_at(clock: &ManualClock) -> World {
+    let mut w = world().await;
+    w.fake.set_clock(clock.shared());
+    w.engine = Engine::new(
+        w.store.clone(),
+        SyncOptions {
+            clock: clock.shared(),
+            ..SyncOptions::default()
+        },
+    );
+    w
 }
 
 fn start_of(e: &Value) -> DateTime<Utc> {
@@ -211,10 +276,29 @@ impl World {
     }
 
     fn delta_requests(&self) -> Vec<vica_fakes::graph::RecordedRequest> {
+        self.fake.requests().into_iter().filter(is_delta).collect()
+    }
+
+    /// Every event of a calendar in the store, wherever in time: id -> title.
+    fn titles(&self, calendar: &str) -> BTreeMap<String, String> {
+        let source = self.source_id(calendar);
+        let store = self.store.lock().unwrap();
+        let far = DateTime::UNIX_EPOCH;
+        store
+            .events_overlapping(far, far + Span::days(365 * 300))
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.source_id == source)
+            .map(|e| (e.record.provider_id.clone(), e.record.title.clone()))
+            .collect()
+    }
+
+    /// The requests about one calendar (its id a segment of the path).
+    fn requests_for(&self, calendar: &str) -> Vec<vica_fakes::graph::RecordedRequest> {
         self.fake
             .requests()
             .into_iter()
-            .filter(|r| r.path.ends_with("/calendarView/delta"))
+            .filter(|r| r.path.split('/').any(|s| decode(s) == calendar))
             .collect()
     }
 
@@ -248,15 +332,29 @@ async fn the_first_sync_lists_calendars_and_pages_through_every_event() {
         .iter()
         .find(|s| s.name == "Calendar")
         .unwrap();
-    assert_eq!(work.pages, 6, "40 events at 7 per page");
+    // 40 events at 7 per page, then one round from the delta link for what
+    // changed while they were read.
+    assert_eq!(work.pages, 6 + 1);
     assert_eq!(work.written, 40);
     assert_eq!(work.full_syncs, 1);
     w.assert_in_step();
     assert!(!w.stored(WORK).contains_key("ancient"));
-    for r in w.delta_requests() {
+    let requests = w.delta_requests();
+    let (last, round) = requests
+        .iter()
+        .filter(|r| !r.path.contains("/calendars/"))
+        .collect::<Vec<_>>()
+        .split_last()
+        .map(|(l, r)| (*l, r.to_vec()))
+        .unwrap();
+    assert_eq!(round.len(), 6);
+    assert!(last.param("$deltatoken").is_some(), "{last:?}");
+    for r in &requests {
         let prefer = r.header_values("prefer").join(", ");
         assert!(prefer.contains("odata.maxpagesize=7"), "{prefer}");
         assert!(prefer.contains("outlook.timezone=\"UTC\""), "{prefer}");
+    }
+    for r in round {
         assert!(
             r.param("startDateTime").is_some() || r.param("$skiptoken").is_some(),
             "{r:?}"
@@ -294,7 +392,44 @@ async fn the_first_sync_lists_calendars_and_pages_through_every_event() {
         .iter()
         .filter(|e| matches!(e, SyncEvent::PageWritten { .. }))
         .count();
-    assert_eq!(pages, 6 + 1);
+    assert_eq!(pages, 7 + 1);
+}
+
+#[tokio::test]
+async fn a_delta_round_resumed_after_a_break_brings_what_changed_meanwhile_in_the_same_sync() {
+    let w = world_with(
+        RetryPolicy {
+            max_attempts: 1,
+            ..fast_retries()
+        },
+        3,
+    )
+    .await;
+    for i in 0..10 {
+        w.put(WORK, &format!("m{i}"), &format!("Meeting {i}"), i * 3);
+    }
+    assert!(w.sync().await.is_ok());
+    // Nine changes: three pages of them. The sync breaks on the second.
+    for i in 1..10 {
+        w.put(
+            WORK,
+            &format!("m{i}"),
+            &format!("Meeting {i} moved"),
+            i * 3 + 1,
+        );
+    }
+    // The round's second page (its next link's skip token; the other calendar has one page).
+    w.fake.inject_on("skiptoken", Fault::DropMidBody);
+    assert!(!w.sync().await.is_ok());
+    w.fake.clear_faults();
+    // Meanwhile an event is added, one is renamed and one moves far beyond the window.
+    w.put(WORK, "a-new", "Added meanwhile", 5);
+    w.put(WORK, "m2", "Renamed meanwhile", 6);
+    w.put(WORK, "m0", "Far away", 24 * 7 * 30);
+    // One sync: the rest of the round, then what changed since it began.
+    let report = w.sync().await;
+    assert!(report.is_ok(), "{report:?}");
+    w.assert_in_step();
 }
 
 #[tokio::test]
@@ -330,16 +465,15 @@ async fn later_syncs_follow_the_delta_link_and_apply_changes() {
     assert!(!delta.is_empty());
     for r in &delta {
         assert!(
-            r.param("$deltatoken").is_some() || r.param("$skiptoken").is_some(),
-            "{r:?}"
-        );
-        assert!(
-            r.param("startDateTime").is_none(),
-            "the window lives in the link"
+            r.param("$deltatoken").is_some()
+                || r.param("$skiptoken").is_some()
+                || window_span(r) < Span::minutes(1),
+            "the window lives in the link; a new window only for what entered it: {r:?}"
         );
     }
 
-    // Nothing changed: one request per calendar, nothing written.
+    // Nothing changed: per calendar, the delta link and a look at the sliver
+    // of time that entered the window since; nothing written.
     w.fake.clear_requests();
     let report = w.sync().await;
     assert!(
@@ -348,7 +482,19 @@ async fn later_syncs_follow_the_delta_link_and_apply_changes() {
             .iter()
             .all(|s| s.written == 0 && s.deleted == 0)
     );
-    assert_eq!(w.delta_requests().len(), 2);
+    let delta = w.delta_requests();
+    assert_eq!(delta.len(), 4, "{delta:?}");
+    assert_eq!(
+        delta
+            .iter()
+            .filter(|r| r.param("$deltatoken").is_some())
+            .count(),
+        2
+    );
+    for r in delta.iter().filter(|r| r.param("startDateTime").is_some()) {
+        let span = window_span(r);
+        assert!(span < Span::minutes(1), "only what entered: {span}");
+    }
 }
 
 async fn expired_token_resyncs(status: u16) {
@@ -679,10 +825,11 @@ async fn an_interrupted_first_sync_resumes_from_the_next_link() {
     w.fake.clear_requests();
     assert!(w.sync().await.is_ok());
     w.assert_in_step();
+    // The default calendar is read through /me/calendarView/delta.
     let first = w
         .delta_requests()
         .into_iter()
-        .find(|r| r.path.contains("AAMkAGI2TG93AAA"))
+        .find(|r| !r.path.to_ascii_lowercase().contains("/me/calendars/"))
         .unwrap();
     assert!(
         first.param("$skiptoken").is_some(),
@@ -714,17 +861,20 @@ async fn sparse_occurrences_are_completed_from_their_series_master() {
         .iter()
         .find(|s| s.name == "Calendar")
         .unwrap();
-    assert_eq!(work.rejected.len(), 1, "{report:?}");
-    assert_eq!(work.rejected[0].0, "orphan");
+    assert!(work.rejected.is_empty(), "{report:?}");
     let stored = w.stored(WORK);
     for i in 0..3 {
         assert_eq!(stored[&format!("occ{i}")].0, "Weekly sync");
     }
+    assert_eq!(
+        stored["orphan"].0, "",
+        "without its master, kept with what it carries"
+    );
     let masters = w
         .fake
         .requests()
         .into_iter()
-        .filter(|r| r.path.contains("/me/events/"))
+        .filter(|r| r.path.contains("/events/"))
         .count();
     assert_eq!(masters, 2, "each master fetched once per page");
 }
@@ -737,12 +887,12 @@ async fn a_drifted_window_is_listed_afresh_and_a_small_drift_is_not() {
     }
     assert!(w.sync().await.is_ok());
     w.fake.clear_requests();
-    // The same window a moment later: follow the delta link.
+    // The same window a moment later: follow the delta link (and list the moment that entered).
     assert!(w.sync().await.is_ok());
     assert!(
         w.delta_requests()
             .iter()
-            .all(|r| r.param("startDateTime").is_none())
+            .all(|r| r.param("startDateTime").is_none() || window_span(r) < Span::minutes(1))
     );
     // Two more weeks ahead (a settings change, or two weeks of drift): list anew.
     w.put(WORK, "w9", "Five weeks out", 24 * 7 * 5);
@@ -817,6 +967,376 @@ async fn malformed_items_are_skipped_and_reported_and_the_rest_kept() {
     let rejected: Vec<&str> = work.rejected.iter().map(|r| r.0.as_str()).collect();
     assert_eq!(rejected, ["odd"], "{report:?}");
     assert!(w.stored(WORK).contains_key("good"));
+}
+
+#[tokio::test]
+async fn the_default_calendar_syncs_through_the_documented_calendar_view_delta() {
+    let w = world().await;
+    for i in 0..4 {
+        w.put(WORK, &format!("w{i}"), &format!("Work {i}"), i * 10);
+    }
+    // v1.0 documents delta for the default calendar only as /me/calendarView/delta.
+    w.fake.refuse_calendar_delta(WORK, true);
+    let report = w.sync().await;
+    assert!(report.is_ok(), "{report:?}");
+    w.assert_in_step();
+    w.put(WORK, "later", "Added later", 20);
+    assert!(w.sync().await.is_ok());
+    w.assert_in_step();
+    let default: Vec<_> = w
+        .delta_requests()
+        .into_iter()
+        .filter(|r| !r.path.to_ascii_lowercase().contains("/me/calendars/"))
+        .collect();
+    assert!(
+        default.len() >= 2,
+        "the default calendar through /me/calendarView/delta: {default:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_calendar_whose_delta_is_refused_is_listed_through_its_calendar_view() {
+    let w = world().await;
+    w.fake.refuse_calendar_delta(TEAM, true);
+    for i in 0..10 {
+        w.put(TEAM, &format!("t{i}"), &format!("Team {i}"), i * 5);
+    }
+    w.put(WORK, "w1", "Work", 3);
+    let report = w.sync().await;
+    assert!(report.is_ok(), "{report:?}");
+    w.assert_in_step();
+
+    w.put(TEAM, "t1", "Renamed", 5);
+    w.fake.delete_event(TEAM, "t2");
+    w.put(TEAM, "t3", "Moved away", 24 * 7 * 30);
+    w.put(TEAM, "new", "Created later", 30);
+    w.fake.clear_requests();
+    let report = w.sync().await;
+    assert!(report.is_ok(), "{report:?}");
+    w.assert_in_step();
+    let titles = w.titles(TEAM);
+    assert_eq!(titles["t1"], "Renamed");
+    assert!(!titles.contains_key("t2") && !titles.contains_key("t3"));
+    let team = w.requests_for(TEAM);
+    assert!(
+        team.iter().any(is_listing),
+        "listed through its calendar view: {team:?}"
+    );
+    assert!(
+        !team.iter().any(is_delta),
+        "the refused delta is not tried again on the next sync: {team:?}"
+    );
+    let source = report.sources.iter().find(|s| s.name == "Team").unwrap();
+    assert_eq!(source.full_syncs, 0, "a listing each sync is not a reset");
+}
+
+#[tokio::test]
+async fn a_sparse_occurrence_in_a_shared_calendar_is_completed_through_that_calendar() {
+    let w = world().await;
+    w.fake.put_series_master_in(
+        TEAM,
+        json!({"id": "team-series", "subject": "Team planning", "bodyPreview": "Agenda",
+               "isOrganizer": false, "responseStatus": {"response": "accepted"}}),
+    );
+    for i in 0..3 {
+        let mut e = event(&format!("occ{i}"), "Team planning", 24 * 7 * i);
+        e["type"] = json!("occurrence");
+        e["seriesMasterId"] = json!("team-series");
+        w.fake.put_event(TEAM, e);
+    }
+    let mut orphan = event("orphan", "Lost", 5);
+    orphan["type"] = json!("occurrence");
+    orphan["seriesMasterId"] = json!("no-such-master");
+    w.fake.put_event(TEAM, orphan);
+    w.fake.set_sparse_occurrences(true);
+    let report = w.sync().await;
+    assert!(report.is_ok(), "{report:?}");
+    let team = report.sources.iter().find(|s| s.name == "Team").unwrap();
+    assert!(team.rejected.is_empty(), "{report:?}");
+    let titles = w.titles(TEAM);
+    for i in 0..3 {
+        assert_eq!(titles[&format!("occ{i}")], "Team planning");
+    }
+    assert_eq!(
+        titles.get("orphan").map(String::as_str),
+        Some(""),
+        "an occurrence whose master cannot be read is kept with what it carries"
+    );
+    let by_id: Vec<_> = w
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("/events/"))
+        .collect();
+    assert!(
+        by_id
+            .iter()
+            .all(|r| !r.path.starts_with("/v1.0/me/events/")),
+        "/me/events/{{id}} does not serve a shared calendar's events: {by_id:?}"
+    );
+    assert_eq!(
+        by_id
+            .iter()
+            .filter(|r| r.path.ends_with("/events/team-series"))
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_scopes_vica_asks_for_read_calendars_shared_with_the_user() {
+    let scopes = ProviderSettings::defaults(ProviderKind::Microsoft)
+        .unwrap()
+        .scopes;
+    assert!(
+        scopes.iter().any(|s| s == "Calendars.Read.Shared"),
+        "{scopes:?}"
+    );
+    let w = world().await;
+    let granted: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    w.fake.set_granted_scopes(&granted);
+    w.put(TEAM, "t1", "Team", 2);
+    w.put(WORK, "w1", "Work", 3);
+    let report = w.sync().await;
+    assert!(report.is_ok(), "{report:?}");
+    w.assert_in_step();
+}
+
+#[tokio::test]
+async fn a_calendar_that_refuses_every_listing_fails_alone() {
+    let w = world().await;
+    w.put(WORK, "w1", "Work", 1);
+    w.put(TEAM, "t1", "Team", 2);
+    // A token from before Calendars.Read.Shared was asked for: every read of
+    // the shared calendar answers 403, whichever way it is asked.
+    w.fake.set_granted_scopes(&["Calendars.Read", "User.Read"]);
+    w.fake.refuse_calendar_delta(TEAM, true);
+    let report = w.sync().await;
+    let failed: Vec<_> = report
+        .sources
+        .iter()
+        .filter(|s| s.error.is_some())
+        .collect();
+    assert_eq!(failed.len(), 1, "{report:?}");
+    assert_eq!(failed[0].name, "Team");
+    let error = failed[0].error.as_deref().unwrap();
+    assert!(
+        error.contains("403") && error.contains("Calendars.Read.Shared"),
+        "the error says what is missing: {error}"
+    );
+    assert!(
+        w.titles(WORK).contains_key("w1"),
+        "the other calendar synced"
+    );
+    let account = w.store.lock().unwrap().account(w.account).unwrap();
+    assert_eq!(account.status, AccountStatus::Ok);
+    // Granted after a reconnect: it syncs.
+    w.fake
+        .set_granted_scopes(&vica_fakes::graph::DEFAULT_GRANTED_SCOPES);
+    let report = w.sync().await;
+    assert!(report.is_ok(), "{report:?}");
+    w.assert_in_step();
+}
+
+#[tokio::test]
+async fn what_enters_the_window_as_the_weeks_pass_arrives_and_nothing_beyond_it_is_kept() {
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap());
+    let w = world_at(&clock).await;
+    let t0 = clock.now();
+    // The window reaches four weeks ahead.
+    let planned = [
+        ("soon", t0 + Span::days(3)),
+        ("next", t0 + Span::weeks(4) + Span::days(3)),
+        ("after", t0 + Span::weeks(5) + Span::days(2)),
+        ("far", t0 + Span::weeks(6) + Span::days(1)),
+    ];
+    for (id, start) in planned {
+        w.fake.put_event(WORK, event_at(id, id, start));
+        w.fake
+            .put_event(TEAM, event_at(&format!("team-{id}"), id, start));
+    }
+    for week in 0..4 {
+        if week > 0 {
+            clock.advance(Span::weeks(1));
+        }
+        let report = w.sync().await;
+        assert!(report.is_ok(), "week {week}: {report:?}");
+        let end = clock.now() + Span::weeks(4);
+        let expected: Vec<String> = planned
+            .iter()
+            .filter(|(_, start)| *start < end)
+            .map(|(id, _)| (*id).to_owned())
+            .collect();
+        let stored: Vec<String> = w.titles(WORK).into_keys().collect();
+        let mut sorted = expected.clone();
+        sorted.sort();
+        assert_eq!(stored, sorted, "week {week}");
+        assert_eq!(w.titles(TEAM).len(), expected.len(), "week {week}");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_delta_is_tried_again_only_after_a_while() {
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap());
+    let mut w = world_at(&clock).await;
+    let mut config = OutlookConfig::new(&w.fake.base_url()).unwrap();
+    config.page_size = 7;
+    config.retry = fast_retries();
+    config.clock = clock.shared();
+    config.delta_retry_after = Span::days(30);
+    w.outlook =
+        Arc::new(Outlook::new(config, Arc::new(StaticToken::new(DEFAULT_ACCESS_TOKEN))).unwrap());
+    w.fake.refuse_calendar_delta(TEAM, true);
+    w.fake
+        .put_event(TEAM, event_at("t1", "Team", clock.now() + Span::days(1)));
+    let tried = |w: &World| w.requests_for(TEAM).iter().filter(|r| is_delta(r)).count();
+    let mut attempts = Vec::new();
+    for day in [0, 1, 7, 29, 31, 32] {
+        clock.set(Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap() + Span::days(day));
+        w.fake.clear_requests();
+        let report = w.sync().await;
+        assert!(report.is_ok(), "day {day}: {report:?}");
+        assert!(w.titles(TEAM).contains_key("t1"), "day {day}");
+        attempts.push(tried(&w));
+    }
+    // Tried on the first sync and again once 30 days had passed since, not in between.
+    assert_eq!(attempts, [1, 0, 0, 0, 1, 0]);
+    // Once the server does change tracking for it, the delta takes over again.
+    w.fake.refuse_calendar_delta(TEAM, false);
+    clock.advance(Span::days(31));
+    assert!(w.sync().await.is_ok());
+    w.fake.clear_requests();
+    clock.advance(Span::hours(1));
+    assert!(w.sync().await.is_ok());
+    let team = w.requests_for(TEAM);
+    assert!(
+        team.iter().any(|r| r.param("$deltatoken").is_some()),
+        "{team:?}"
+    );
+    assert!(!team.iter().any(is_listing), "{team:?}");
+}
+
+#[tokio::test]
+async fn a_sync_broken_while_listing_what_entered_the_window_resumes_there() {
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap());
+    let w = world_at(&clock).await;
+    let t0 = clock.now();
+    w.fake
+        .put_event(WORK, event_at("soon", "Soon", t0 + Span::days(1)));
+    // Twenty events just beyond the window's end: three pages of seven once it reaches them.
+    for i in 0..20 {
+        let start = t0 + Span::weeks(4) + Span::days(1) + Span::hours(i);
+        w.fake
+            .put_event(WORK, event_at(&format!("e{i:02}"), "Entering", start));
+    }
+    let outlook = client(
+        &w.fake,
+        RetryPolicy {
+            max_attempts: 1,
+            ..fast_retries()
+        },
+        7,
+    );
+    let listed = w
+        .engine
+        .sync_account(w.account, outlook.clone(), Some(&[]), Arc::new(|_| {}))
+        .await;
+    assert!(listed.error.is_none());
+    let only = [w.source_id(WORK)];
+    assert!(
+        w.engine
+            .sync_account(w.account, outlook.clone(), Some(&only), Arc::new(|_| {}))
+            .await
+            .is_ok()
+    );
+    assert_eq!(w.titles(WORK).len(), 1);
+    clock.advance(Span::days(3));
+    w.pass_calendar_list();
+    w.fake.inject(Fault::Slow(Duration::ZERO)); // the slice's first page
+    w.fake.inject(Fault::DropMidBody); // its second page
+    let report = w
+        .engine
+        .sync_account(w.account, outlook.clone(), Some(&only), Arc::new(|_| {}))
+        .await;
+    assert!(!report.is_ok());
+    assert_eq!(
+        w.titles(WORK).len(),
+        1 + 7,
+        "the slice's first page was kept"
+    );
+    w.fake.clear_requests();
+    let report = w
+        .engine
+        .sync_account(w.account, outlook, Some(&only), Arc::new(|_| {}))
+        .await;
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(w.titles(WORK).len(), 21);
+    let delta = w.delta_requests();
+    assert!(
+        delta[0].param("$skiptoken").is_some(),
+        "resumed with the slice's next link, no fresh listing: {delta:?}"
+    );
+    assert!(
+        delta[1..].iter().any(|r| r.param("$deltatoken").is_some()),
+        "then the delta link: {delta:?}"
+    );
+    assert_eq!(report.sources[0].full_syncs, 0);
+}
+
+#[tokio::test]
+async fn a_change_made_after_a_broken_sync_arrives_with_the_next_one() {
+    // Wherever a sync breaks off (the slice that entered the window, or the
+    // delta round after it), the next clean sync brings what changed since.
+    for broken_at in 0..3 {
+        let w = world().await;
+        for i in 0..4 {
+            w.put(WORK, &format!("w{i}"), &format!("Work {i}"), i * 10);
+        }
+        let outlook = client(
+            &w.fake,
+            RetryPolicy {
+                max_attempts: 1,
+                ..fast_retries()
+            },
+            7,
+        );
+        let listed = w
+            .engine
+            .sync_account(w.account, outlook.clone(), Some(&[]), Arc::new(|_| {}))
+            .await;
+        assert!(listed.error.is_none());
+        let only = [w.source_id(WORK)];
+        let sync = |outlook: Arc<Outlook>| {
+            let engine = w.engine.clone();
+            let account = w.account;
+            async move {
+                engine
+                    .sync_account(account, outlook, Some(&only), Arc::new(|_| {}))
+                    .await
+            }
+        };
+        assert!(sync(outlook.clone()).await.is_ok());
+        w.put(WORK, "w1", "Renamed before the break", 10);
+        w.pass_calendar_list();
+        for _ in 0..broken_at {
+            w.fake.inject(Fault::Slow(Duration::ZERO));
+        }
+        w.fake.inject(Fault::DropMidBody);
+        let _ = sync(outlook.clone()).await;
+        w.fake.clear_faults();
+        w.put(WORK, "later", "Created after the break", -30);
+        w.put(WORK, "w2", "Renamed after the break", 20);
+        let report = sync(outlook).await;
+        assert!(report.is_ok(), "broken at {broken_at}: {report:?}");
+        let titles = w.titles(WORK);
+        assert_eq!(
+            titles.get("later").map(String::as_str),
+            Some("Created after the break"),
+            "broken at {broken_at}"
+        );
+        assert_eq!(titles["w1"], "Renamed before the break");
+        assert_eq!(titles["w2"], "Renamed after the break");
+    }
 }
 
 mod property {

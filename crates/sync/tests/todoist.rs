@@ -1,17 +1,20 @@
 //! The engine and the Todoist client against the fake Todoist server on loopback.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, Duration as Span, NaiveDate, SubsecRound, Utc};
+use chrono::{DateTime, Duration as Span, NaiveDate, SubsecRound, TimeZone, Utc};
 use serde_json::{Value, json};
 use vica_core::Store;
+use vica_core::clock::{Clock, ManualClock};
 use vica_core::model::{AccountStatus, Provider as ProviderKind, Task};
+use vica_core::settings::Settings;
+use vica_core::week::{Week, WeekKey};
 use vica_fakes::FakeServer;
 use vica_fakes::todoist::{
-    DEFAULT_ACCESS_TOKEN, FakeTodoist, Fault, ProjectEntry, RecordedRequest,
+    DEFAULT_ACCESS_TOKEN, FakeTodoist, Fault, Plan, ProjectEntry, RecordedRequest,
 };
 use vica_sync::engine::{Progress, SyncReport};
 use vica_sync::http::{RetryPolicy, StaticToken};
@@ -80,6 +83,26 @@ async fn world_with(policy: RetryPolicy, page_size: u32) -> World {
 
 async fn world() -> World {
     world_with(fast_retries(), 3).await
+}
+
+/// A world whose server, client and engine all read `clock`.
+async fn world_at(clock: &ManualClock) -> World {
+    let mut w = world().await;
+    w.fake.set_clock(clock.shared());
+    let mut config = TodoistConfig::new(&w.fake.base_url()).unwrap();
+    config.page_size = 3;
+    config.retry = fast_retries();
+    config.clock = clock.shared();
+    w.todoist =
+        Arc::new(Todoist::new(config, Arc::new(StaticToken::new(DEFAULT_ACCESS_TOKEN))).unwrap());
+    w.engine = Engine::new(
+        w.store.clone(),
+        SyncOptions {
+            clock: clock.shared(),
+            ..SyncOptions::default()
+        },
+    );
+    w
 }
 
 fn now() -> DateTime<Utc> {
@@ -404,6 +427,8 @@ async fn a_cursor_todoist_forgot_starts_the_listing_over() {
     let only = [w.source_id(WORK)];
     w.pass_listing();
     w.fake.inject(Fault::Slow(Duration::ZERO)); // sections
+    w.fake.inject(Fault::Slow(Duration::ZERO)); // the plan
+    w.fake.inject(Fault::Slow(Duration::ZERO)); // the activity log, one page
     w.fake.inject(Fault::Slow(Duration::ZERO)); // completed, page 1
     w.fake.inject(Fault::DropMidBody); // completed, page 2
     let report = w
@@ -411,7 +436,10 @@ async fn a_cursor_todoist_forgot_starts_the_listing_over() {
         .sync_account(w.account, todoist.clone(), Some(&only), Arc::new(|_| {}))
         .await;
     assert!(!report.is_ok());
-    assert_eq!(report.sources[0].pages, 1);
+    assert_eq!(
+        report.sources[0].pages, 2,
+        "the activity page and the first completed one"
+    );
     assert!(w.cursor(WORK).unwrap().contains("\"full\":true"));
     assert_eq!(w.stored(WORK).len(), 3, "the first page was committed");
 
@@ -452,6 +480,8 @@ async fn an_interrupted_sync_resumes_from_the_last_committed_page() {
     let only = [w.source_id(WORK)];
     w.pass_listing();
     w.fake.inject(Fault::Slow(Duration::ZERO)); // sections
+    w.fake.inject(Fault::Slow(Duration::ZERO)); // the plan
+    w.fake.inject(Fault::Slow(Duration::ZERO)); // the activity log, one page
     w.fake.inject(Fault::Slow(Duration::ZERO)); // completed, page 1
     w.fake.inject(Fault::DropMidBody); // completed, page 2
     let report = w
@@ -664,29 +694,601 @@ async fn an_unauthorized_account_needs_reconnecting() {
     assert_eq!(account.status, AccountStatus::NeedsReconnect);
 }
 
+/// A recurring task in `project`, due `due` and repeating `every` ("every day").
+fn recurring(w: &World, project: &str, id: &str, content: &str, due: NaiveDate, every: &str) {
+    w.fake
+        .put_task(json!({"id": id, "project_id": project, "content": content,
+        "due": {"date": due.to_string(), "string": every, "lang": "en", "is_recurring": true},
+        "labels": ["habit"]}));
+}
+
+/// The stored completions of recurring task `id` in `project`, by completion time.
+fn completions(w: &World, project: &str, id: &str) -> Vec<DateTime<Utc>> {
+    let prefix = format!("{id}@");
+    let mut at: Vec<DateTime<Utc>> = w
+        .tasks(project)
+        .into_iter()
+        .filter(|t| t.record.provider_id.starts_with(&prefix))
+        .map(|t| t.record.completed_at.unwrap())
+        .collect();
+    at.sort();
+    at
+}
+
+/// Failed before the activity log was read: Todoist moves a recurring task's
+/// due date instead of listing its completion with the completed tasks, so
+/// none of the three completions reached the store.
 #[tokio::test]
-async fn recurring_completions_are_kept_apart_from_the_open_task() {
+async fn recurring_completions_come_from_the_activity_log_once_each() {
     let w = world().await;
-    let due = (now() + Span::days(1)).date_naive().to_string();
-    w.fake.put_task(
-        json!({"id": "water", "project_id": HOME, "content": "Water the plants",
-        "due": {"date": due, "is_recurring": true, "string": "every day"}}),
+    recurring(
+        &w,
+        HOME,
+        "water",
+        "Water the plants",
+        (now() - Span::days(3)).date_naive(),
+        "every day",
     );
-    let at = now() - Span::hours(30);
-    w.fake.complete_task("water", at);
-    // Todoist keeps a recurring task open; here the completion is served by the
-    // completed endpoint while the task itself is open again.
+    let times = [
+        now() - Span::hours(50),
+        now() - Span::hours(26),
+        now() - Span::hours(2),
+    ];
+    for t in times {
+        w.fake.complete_task("water", t);
+    }
+    w.done(HOME, "once", "Groceries", 5);
     let report = w.sync().await;
     assert!(report.is_ok(), "{report:?}");
-    let stored = w.stored(HOME);
-    assert_eq!(
-        stored[&format!("water@{}", at.timestamp())],
-        ("Water the plants".to_owned(), true)
+    assert!(
+        report.sources.iter().all(|s| s.rejected.is_empty()),
+        "{report:?}"
     );
-    w.fake.reopen_task("water");
-    assert!(w.sync().await.is_ok());
+    assert_eq!(completions(&w, HOME, "water"), times);
     let stored = w.stored(HOME);
+    for t in times {
+        assert_eq!(
+            stored[&format!("water@{}", t.timestamp())],
+            ("Water the plants".to_owned(), true)
+        );
+    }
+    // The task itself is open again, due the day after its last completion;
+    // the one-off task is stored once, from the completed tasks.
     assert_eq!(stored["water"], ("Water the plants".to_owned(), false));
+    assert_eq!(stored["once"], ("Groceries".to_owned(), true));
+    assert_eq!(stored.len(), 5, "{stored:?}");
+    let water = w
+        .tasks(HOME)
+        .into_iter()
+        .find(|t| t.record.provider_id.starts_with("water@"))
+        .unwrap();
+    assert_eq!(
+        water.record.link.as_deref(),
+        Some("https://app.todoist.com/app/task/water")
+    );
+
+    // Every sync asks the log again: still one row per completion.
+    assert!(w.sync().await.is_ok());
+    assert_eq!(completions(&w, HOME, "water"), times);
+    assert_eq!(w.stored(HOME), stored);
+    // Asked for item completions of the project, over the listing's span.
+    let asked: Vec<RecordedRequest> = w
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/api/v1/activities" && r.param("parent_project_id") == Some(HOME))
+        .collect();
+    assert!(!asked.is_empty());
+    for r in &asked {
+        assert_eq!(r.param("object_event_types"), Some(r#"["item:completed"]"#));
+        assert!(r.param("date_from").is_some() && r.param("date_to").is_some());
+    }
+    // They count in the week like any completed task.
+    let store = w.store.lock().unwrap();
+    let settings = Settings {
+        time_zone: Some("UTC".into()),
+        ..Settings::default()
+    };
+    let key = WeekKey::containing(times[2].date_naive(), settings.week_start);
+    let week = Week::load(&store, key, &settings).unwrap();
+    let done: Vec<&str> = week
+        .days
+        .iter()
+        .flat_map(|d| &d.tasks)
+        .map(|t| t.content.as_str())
+        .collect();
+    assert!(done.contains(&"Water the plants"), "{done:?}");
+}
+
+/// Failed before completions read from the activity log were kept for good:
+/// each sync lists the last two weeks afresh and removes what it no longer
+/// finds, and the free plan's log no longer has completions older than a
+/// week, so the second week's sync deleted the first week's.
+#[tokio::test]
+async fn recurring_completions_stay_after_the_activity_log_forgets_them() {
+    let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let clock = ManualClock::new(start);
+    let w = world_at(&clock).await;
+    w.fake.set_plan(Plan::FREE);
+    recurring(
+        &w,
+        WORK,
+        "standup",
+        "Standup notes",
+        start.date_naive(),
+        "every day",
+    );
+    assert!(w.sync().await.is_ok());
+    let mut expected = Vec::new();
+    for week in 0..5 {
+        for day in 0..7 {
+            let at = start + Span::weeks(week) + Span::days(day) + Span::hours(1);
+            w.fake.complete_task("standup", at);
+            expected.push(at);
+        }
+        clock.set(start + Span::weeks(week + 1));
+        let report = w.sync().await;
+        assert!(report.is_ok(), "week {week}: {report:?}");
+        assert_eq!(completions(&w, WORK, "standup"), expected, "week {week}");
+    }
+    // Synced weekly on a plan that keeps a week: nothing was out of reach
+    // since the first sync.
+    let store = w.store.lock().unwrap();
+    let settings = Settings {
+        time_zone: Some("UTC".into()),
+        ..Settings::default()
+    };
+    for week in 0..5 {
+        let key = WeekKey::containing(
+            (start + Span::weeks(week)).date_naive(),
+            settings.week_start,
+        );
+        let review = Week::load(&store, key, &settings).unwrap();
+        assert!(
+            review.history_gaps.is_empty(),
+            "{key}: {:?}",
+            review.history_gaps
+        );
+        assert_eq!(review.totals.tasks_completed, 7, "{key}");
+    }
+    // Before the first sync, the log had only a week: the weeks before say so.
+    let before = WeekKey::containing((start - Span::weeks(2)).date_naive(), settings.week_start);
+    let review = Week::load(&store, before, &settings).unwrap();
+    assert_eq!(review.history_gaps.len(), 1, "{:?}", review.history_gaps);
+}
+
+/// Failed before the review knew where the activity log no longer reached:
+/// after a pause longer than the plan's week, the completions in between are
+/// lost at Todoist and the review said nothing.
+#[tokio::test]
+async fn a_pause_longer_than_the_plan_keeps_is_noted_in_the_review() {
+    let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap(); // a Monday
+    let clock = ManualClock::new(start);
+    let w = world_at(&clock).await;
+    w.fake.set_plan(Plan::FREE);
+    recurring(
+        &w,
+        WORK,
+        "standup",
+        "Standup notes",
+        start.date_naive(),
+        "every day",
+    );
+    assert!(w.sync().await.is_ok());
+    let times: Vec<DateTime<Utc>> = (0..20)
+        .map(|d| start + Span::days(d) + Span::hours(1))
+        .collect();
+    for t in &times {
+        w.fake.complete_task("standup", *t);
+    }
+    clock.set(start + Span::days(20));
+    assert!(w.sync().await.is_ok());
+    // Only the last week's completions were still in the log.
+    assert_eq!(completions(&w, WORK, "standup"), times[13..]);
+
+    let store = w.store.lock().unwrap();
+    let settings = Settings {
+        time_zone: Some("UTC".into()),
+        ..Settings::default()
+    };
+    let gaps = |key: &str| {
+        Week::load(&store, key.parse().unwrap(), &settings)
+            .unwrap()
+            .history_gaps
+            .iter()
+            .map(|g| {
+                (
+                    g.first_day.to_string(),
+                    g.last_day.to_string(),
+                    g.sources.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // Read up to Monday 2 March 09:00, and again from Sunday 15 March 09:00.
+    // Both projects were synced across the same pause.
+    let both = vec!["Home".to_owned(), "Work".to_owned()];
+    assert_eq!(
+        gaps("2026-W10"),
+        [("2026-03-02".into(), "2026-03-08".into(), both.clone())]
+    );
+    assert_eq!(
+        gaps("2026-W11"),
+        [("2026-03-09".into(), "2026-03-15".into(), both)]
+    );
+    assert!(gaps("2026-W12").is_empty());
+    let week = Week::load(&store, "2026-W11".parse().unwrap(), &settings).unwrap();
+    assert_eq!(
+        week.history_gaps[0].message,
+        "Recurring tasks completed from Mon 9 to Sun 15 Mar may be missing: Todoist no longer had that activity when Vica synced."
+    );
+    assert!(
+        vica_core::export::markdown(&week)
+            .contains("> Recurring tasks completed from Mon 9 to Sun 15 Mar may be missing")
+    );
+}
+
+/// How far back the log reaches comes from the plan (`user_plan_limits`);
+/// when the answer does not say, a week is assumed.
+#[tokio::test]
+async fn the_plan_says_how_far_back_the_log_reaches_and_a_week_is_assumed_otherwise() {
+    let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let clock = ManualClock::new(start);
+    let w = world_at(&clock).await;
+    w.fake.set_plan(Plan::PRO);
+    recurring(
+        &w,
+        WORK,
+        "standup",
+        "Standup notes",
+        start.date_naive(),
+        "every day",
+    );
+    assert!(w.sync().await.is_ok());
+    let times: Vec<DateTime<Utc>> = (0..20)
+        .map(|d| start + Span::days(d) + Span::hours(1))
+        .collect();
+    for t in &times {
+        w.fake.complete_task("standup", *t);
+    }
+    clock.set(start + Span::days(20));
+    assert!(w.sync().await.is_ok());
+    assert_eq!(completions(&w, WORK, "standup"), times, "Pro keeps it all");
+    let plan_requests = w
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/api/v1/sync")
+        .count();
+    assert!(plan_requests >= 1);
+    {
+        let store = w.store.lock().unwrap();
+        let settings = Settings {
+            time_zone: Some("UTC".into()),
+            ..Settings::default()
+        };
+        for key in ["2026-W10", "2026-W11", "2026-W12"] {
+            let week = Week::load(&store, key.parse().unwrap(), &settings).unwrap();
+            assert!(
+                week.history_gaps.is_empty(),
+                "{key}: {:?}",
+                week.history_gaps
+            );
+        }
+    }
+
+    // The same pause with an answer that leaves the plan out: a week is
+    // assumed, so the days before it are noted, though the log had them.
+    w.fake.hide_plan_limits(true);
+    let times: Vec<DateTime<Utc>> = (20..40)
+        .map(|d| start + Span::days(d) + Span::hours(1))
+        .collect();
+    for t in &times {
+        w.fake.complete_task("standup", *t);
+    }
+    clock.set(start + Span::days(40));
+    let report = w.sync().await;
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(
+        completions(&w, WORK, "standup").len(),
+        40,
+        "read what the log gave"
+    );
+    let store = w.store.lock().unwrap();
+    let settings = Settings {
+        time_zone: Some("UTC".into()),
+        ..Settings::default()
+    };
+    let key = WeekKey::containing((start + Span::days(25)).date_naive(), settings.week_start);
+    let week = Week::load(&store, key, &settings).unwrap();
+    assert_eq!(week.history_gaps.len(), 1, "{:?}", week.history_gaps);
+}
+
+/// A store last synced by a Vica that did not read the activity log yet
+/// lists the whole window once, so the recurring completions it never had
+/// are read (on Pro, all of them).
+#[tokio::test]
+async fn the_first_sync_after_an_upgrade_reads_the_whole_windows_activity() {
+    let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let clock = ManualClock::new(start);
+    let w = world_at(&clock).await;
+    w.fake.set_plan(Plan::PRO);
+    recurring(
+        &w,
+        WORK,
+        "standup",
+        "Standup notes",
+        (start - Span::weeks(10)).date_naive(),
+        "every day",
+    );
+    let times: Vec<DateTime<Utc>> = (1..60)
+        .map(|d| start - Span::days(d) + Span::hours(1))
+        .rev()
+        .collect();
+    for t in &times {
+        w.fake.complete_task("standup", *t);
+    }
+    assert!(w.sync().await.is_ok());
+    assert_eq!(completions(&w, WORK, "standup"), times);
+    // What an older Vica left: the same cursor without the activity mark, and
+    // none of the completions.
+    let source = w.source_id(WORK);
+    let mut envelope: Value = serde_json::from_str(&w.cursor(WORK).unwrap()).unwrap();
+    let mut listed: Value = serde_json::from_str(envelope["provider"].as_str().unwrap()).unwrap();
+    assert_eq!(listed["activity"], true);
+    listed.as_object_mut().unwrap().remove("activity");
+    envelope["provider"] = json!(listed.to_string());
+    let gone: Vec<String> = times
+        .iter()
+        .map(|t| format!("standup@{}", t.timestamp()))
+        .collect();
+    w.store
+        .lock()
+        .unwrap()
+        .write_page(
+            source,
+            &vica_core::store::Page {
+                deleted_tasks: gone,
+                ..Default::default()
+            },
+            vica_core::store::CursorUpdate::Set(envelope.to_string()),
+        )
+        .unwrap();
+    assert!(completions(&w, WORK, "standup").is_empty());
+
+    clock.advance(Span::days(1));
+    w.fake.clear_requests();
+    assert!(w.sync().await.is_ok());
+    assert_eq!(
+        completions(&w, WORK, "standup"),
+        times,
+        "read back from the log"
+    );
+    let since: Vec<DateTime<Utc>> = w
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/activities" && r.param("parent_project_id") == Some(WORK))
+        .map(|r| param_time(r, "date_from"))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(
+        since,
+        [clock.now() - Span::weeks(26)],
+        "the whole window, every page"
+    );
+    // Later syncs list the recent part again.
+    clock.advance(Span::days(1));
+    w.fake.clear_requests();
+    assert!(w.sync().await.is_ok());
+    let since: Vec<DateTime<Utc>> = w
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/activities" && r.param("parent_project_id") == Some(WORK))
+        .map(|r| param_time(r, "date_from"))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(since, [clock.now() - Span::days(15)]);
+}
+
+/// A refused plan request does not fail the project: a week is assumed.
+#[tokio::test]
+async fn a_refused_plan_request_falls_back_to_a_week() {
+    let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let clock = ManualClock::new(start);
+    let w = world_at(&clock).await;
+    w.fake.set_plan(Plan::PRO);
+    recurring(
+        &w,
+        WORK,
+        "standup",
+        "Standup notes",
+        start.date_naive(),
+        "every day",
+    );
+    let listed = w
+        .engine
+        .sync_account(w.account, w.todoist.clone(), Some(&[]), Arc::new(|_| {}))
+        .await;
+    assert!(listed.error.is_none());
+    let only = [w.source_id(WORK)];
+    w.fake.clear_requests();
+    w.pass_listing(); // projects
+    w.fake.inject(Fault::Slow(Duration::ZERO)); // sections
+    w.fake.inject(Fault::Status {
+        code: 403,
+        retry_after: None,
+    }); // the plan
+    let report = w
+        .engine
+        .sync_account(w.account, w.todoist.clone(), Some(&only), Arc::new(|_| {}))
+        .await;
+    assert!(report.is_ok(), "{report:?}");
+    let plan: Vec<u16> = w
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/sync")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(plan, [403]);
+    // Read from a week back only, though the log (Pro) has it all.
+    let spans = w
+        .store
+        .lock()
+        .unwrap()
+        .history_spans_overlapping(start - Span::weeks(60), start)
+        .unwrap();
+    let read: Vec<_> = spans.iter().filter(|(_, s)| s.read).collect();
+    assert_eq!(read.len(), 1, "{spans:?}");
+    assert_eq!(read[0].1.start, start - Span::days(7));
+}
+
+/// A log that refuses (403), or a plan without one, does not fail the
+/// project: its tasks are listed, and the days asked for stay noted.
+#[tokio::test]
+async fn a_refused_or_absent_activity_log_leaves_the_tasks_and_a_note() {
+    let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let clock = ManualClock::new(start);
+    let w = world_at(&clock).await;
+    w.fake.set_plan(Plan::PRO);
+    w.done(WORK, "once", "File taxes", 30);
+    w.fake.complete_task("once", start - Span::hours(30));
+    let listed = w
+        .engine
+        .sync_account(w.account, w.todoist.clone(), Some(&[]), Arc::new(|_| {}))
+        .await;
+    assert!(listed.error.is_none());
+    let only = [w.source_id(WORK)];
+    w.pass_listing(); // projects
+    w.fake.inject(Fault::Slow(Duration::ZERO)); // sections
+    w.fake.inject(Fault::Slow(Duration::ZERO)); // the plan
+    w.fake.inject(Fault::Status {
+        code: 403,
+        retry_after: None,
+    }); // the activity log
+    let report = w
+        .engine
+        .sync_account(w.account, w.todoist.clone(), Some(&only), Arc::new(|_| {}))
+        .await;
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(w.stored(WORK)["once"], ("File taxes".to_owned(), true));
+    let settings = Settings {
+        time_zone: Some("UTC".into()),
+        ..Settings::default()
+    };
+    let week = |w: &World| {
+        let store = w.store.lock().unwrap();
+        Week::load(&store, "2026-W09".parse().unwrap(), &settings).unwrap()
+    };
+    assert_eq!(
+        week(&w).history_gaps.len(),
+        1,
+        "the days asked for stay unread"
+    );
+
+    // A plan that has no activity log: not asked at all.
+    let w = world_at(&clock).await;
+    w.fake.set_plan(Plan {
+        name: "none",
+        activity_days: Some(0),
+    });
+    w.done(WORK, "once", "File taxes", 30);
+    let report = w.sync().await;
+    assert!(report.is_ok(), "{report:?}");
+    let asked = w
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/activities")
+        .count();
+    assert_eq!(asked, 0);
+    assert_eq!(week(&w).history_gaps.len(), 1);
+}
+
+/// Bad input in the log: each odd entry is skipped and reported, the page's
+/// other entries are kept.
+#[tokio::test]
+async fn activity_entries_of_other_kinds_or_without_their_fields_are_skipped_and_reported() {
+    let w = world().await;
+    w.fake.set_plan(Plan::PRO);
+    recurring(
+        &w,
+        HOME,
+        "water",
+        "Water the plants",
+        now().date_naive(),
+        "every day",
+    );
+    let good = now() - Span::hours(3);
+    w.fake.complete_task("water", good);
+    let date = todoist_time(now() - Span::hours(1));
+    let completion = |id: &str| {
+        json!({"id": id, "object_type": "item", "object_id": "water", "event_type": "completed",
+               "event_date": date, "parent_project_id": HOME, "parent_item_id": null, "initiator_id": null,
+               "extra_data": {"content": "Water the plants", "is_recurring": true}})
+    };
+    let mut note = completion("a1");
+    note["object_type"] = json!("note");
+    note["event_type"] = json!("added");
+    w.fake.log_raw_activity(note);
+    let mut no_object = completion("a2");
+    no_object.as_object_mut().unwrap().remove("object_id");
+    w.fake.log_raw_activity(no_object);
+    let mut bad_date = completion("a3");
+    bad_date["event_date"] = json!("yesterday");
+    w.fake.log_raw_activity(bad_date);
+    let mut no_flag = completion("a4");
+    no_flag["extra_data"]
+        .as_object_mut()
+        .unwrap()
+        .remove("is_recurring");
+    w.fake.log_raw_activity(no_flag);
+    let mut no_content = completion("a5");
+    no_content["extra_data"] = json!({"is_recurring": true});
+    w.fake.log_raw_activity(no_content);
+    let mut no_project = completion("a6");
+    no_project["parent_project_id"] = Value::Null;
+    w.fake.log_raw_activity(no_project);
+    // Another project's completion and a one-off completion are not errors.
+    let mut elsewhere = completion("a7");
+    elsewhere["parent_project_id"] = json!("elsewhere");
+    w.fake.log_raw_activity(elsewhere);
+    let mut once = completion("a8");
+    once["extra_data"]["is_recurring"] = json!(false);
+    w.fake.log_raw_activity(once);
+
+    let report = w.sync().await;
+    assert!(
+        report.is_ok(),
+        "a bad entry is reported, not a failure: {report:?}"
+    );
+    let home = report.sources.iter().find(|s| s.name == "Home").unwrap();
+    let mut rejected: Vec<(&str, &str)> = home
+        .rejected
+        .iter()
+        .map(|(id, why)| (id.as_str(), why.as_str()))
+        .collect();
+    rejected.sort();
+    assert_eq!(
+        rejected,
+        [
+            ("activity a1", "unexpected event note:added"),
+            ("activity a2", "no object_id"),
+            ("activity a3", "no valid event_date"),
+            ("activity a4", "no extra_data.is_recurring"),
+            ("activity a5", "no extra_data.content"),
+            ("activity a6", "no parent_project_id"),
+        ]
+    );
+    assert_eq!(completions(&w, HOME, "water"), [good]);
+}
+
+fn todoist_time(t: DateTime<Utc>) -> String {
+    vica_fakes::todoist::todoist_instant(t)
 }
 
 #[tokio::test]

@@ -8,38 +8,48 @@
 //!   into [`vica_core::model::EventRecord`]s, recurrences expanded into the
 //!   sync window; [`zone`] resolves `TZID`s (IANA, Windows, `VTIMEZONE`).
 //!
-//! An ICS feed has no change log, so the provider makes one. Its cursor (in
-//! the engine's envelope) keeps the read's validators and, per occurrence,
-//! a hash of what was stored and its span. Each sync reads the feed (unless
-//! it is unchanged: a 304, or the same file stamps, costs nothing), expands
-//! it, and hands the engine only the occurrences whose hash changed, plus
-//! the ids that disappeared from the window as deletions. A feed that cannot
-//! be read fails the source's sync and leaves the cursor, so the last good
-//! data stays; an event that cannot be read is reported and its stored
-//! occurrences are kept. The window moves with time: the first listing's
-//! window, shifted by the time since, and a feed is read in full (not
-//! conditionally) once the window has moved a day, so new occurrences
-//! of recurring events appear.
+//! An ICS calendar has no change log, so the provider makes one, per item:
+//! a folder's file, or the calendar's one file or feed. The store keeps each
+//! item's stamp (a file's size, modification time and inode; a feed's
+//! `ETag`/`Last-Modified`), what expanding it cost the calendar's budget, how
+//! far ahead it holds occurrences, and a hash and span per occurrence
+//! ([`vica_core::store::IcsFile`], written with the page it describes). A
+//! sync lists the items (stat'ing files, or a conditional GET) and reads only
+//! those that are new, changed, or hold occurrences the moving window has
+//! now reached ([`items`]); an unchanged calendar reads nothing and hands the
+//! engine nothing to write. Of what it reads, it hands on only the
+//! occurrences whose hash changed, plus the ids that disappeared from the
+//! window as deletions. A calendar that cannot be read fails the source's
+//! sync and leaves the state, so the last good data stays; a folder's file
+//! or an event that cannot be read is reported and what it had is kept. The
+//! window moves with time: the first listing's window, shifted by the time
+//! since (the cursor, which therefore never changes).
 
+mod items;
 pub mod lexer;
 pub mod parse;
 pub mod source;
 pub mod zone;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
-use vica_core::model::{EventTime, Source, SourceKind, SourceRecord};
+use vica_core::Store;
+use vica_core::clock::SharedClock;
+use vica_core::model::{Source, SourceKind, SourceRecord};
 
-pub use parse::{Feed, IcsEvent, parse_feed};
+pub use parse::{Budget, DEFAULT_BUDGET, Feed, IcsEvent, Overdrawn, parse_feed, parse_feed_within};
 pub use source::Location;
+
+use std::sync::{Arc, Mutex};
 
 use crate::error::{Result, SyncError};
 use crate::http::RetryPolicy;
 use crate::provider::{Fetched, Next, Provider, Window};
+use crate::secrets::{SecretError, SecretStore};
 use source::{Loaded, Validators};
 
 /// The provider's name in messages.
@@ -48,8 +58,9 @@ pub const NAME: &str = "ICS calendar";
 /// The largest calendar read by default: a file, a folder's files together, or a download.
 pub const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
-/// The cursor's format; a stored cursor of another version starts a full listing.
-const CURSOR_VERSION: u32 = 1;
+/// The cursor's format (1: the occurrences' hashes in the cursor, read once
+/// and moved to the store); a stored cursor of another version starts a full listing.
+const CURSOR_VERSION: u32 = 2;
 
 /// Why an ICS calendar cannot be used or read.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +82,13 @@ pub enum IcsError {
     TooManyRedirects { host: String, max: u32 },
     #[error("{host} redirected to an address Vica does not follow ({detail})")]
     BadRedirect { host: String, detail: String },
+    /// A calendar that expands into more than its [`Budget`] allows
+    /// (`budget` is what was left of it when it ran out).
+    #[error(
+        "this calendar expands into more than {} in the sync window, more than Vica reads from one calendar (a rule repeating every minute or second does this); its events are not read",
+        .part.limit(.budget)
+    )]
+    OverBudget { part: Overdrawn, budget: Budget },
 }
 
 /// How ICS calendars are read.
@@ -82,6 +100,17 @@ pub struct IcsConfig {
     pub max_redirects: u32,
     /// Attempts and timeouts for a download.
     pub retry: RetryPolicy,
+    /// What time it is: the window moves with it.
+    pub clock: SharedClock,
+    /// What one calendar may expand into (see [`Budget`]).
+    pub budget: Budget,
+    /// Host names answered with a fixed address instead of through DNS, as
+    /// `/etc/hosts` would (tests reach fakes on loopback this way).
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
+    /// Which addresses count as private or local, where a redirect of a
+    /// public feed may not lead ([`source::is_private_address`]; tests
+    /// narrow it, since every fake they reach is on loopback).
+    pub is_private: fn(std::net::IpAddr) -> bool,
 }
 
 impl Default for IcsConfig {
@@ -94,22 +123,61 @@ impl Default for IcsConfig {
                 timeout: std::time::Duration::from_secs(60),
                 ..RetryPolicy::default()
             },
+            clock: vica_core::clock::system(),
+            budget: DEFAULT_BUDGET,
+            resolve: Vec::new(),
+            is_private: source::is_private_address,
         }
     }
 }
 
 /// An ICS calendar account: one source, the calendar at its location.
 pub struct Ics {
-    location: Location,
+    location: Where,
     zone: Tz,
     config: IcsConfig,
     client: reqwest::Client,
 }
 
+/// Where the calendar is: known, or a subscription address kept in the
+/// keychain (a capability: whoever has it reads the calendar), read on first use.
+enum Where {
+    Known(Location),
+    Keychain {
+        entry: String,
+        secrets: Arc<dyn SecretStore>,
+        read: tokio::sync::OnceCell<Location>,
+    },
+}
+
 impl Ics {
     /// A client for `location`; floating times without `X-WR-TIMEZONE` are read in `zone`.
     pub fn new(location: Location, zone: Tz, config: IcsConfig) -> Result<Ics> {
-        let client = reqwest::Client::builder()
+        Self::at(Where::Known(location), zone, config)
+    }
+
+    /// A client for the subscription address kept in the keychain under
+    /// `entry`, read from there when the calendar is first read.
+    pub fn from_keychain(
+        entry: &str,
+        secrets: Arc<dyn SecretStore>,
+        zone: Tz,
+        config: IcsConfig,
+    ) -> Result<Ics> {
+        let location = Where::Keychain {
+            entry: entry.to_owned(),
+            secrets,
+            read: tokio::sync::OnceCell::new(),
+        };
+        Self::at(location, zone, config)
+    }
+
+    fn at(location: Where, zone: Tz, config: IcsConfig) -> Result<Ics> {
+        let mut client = reqwest::Client::builder();
+        for (name, addr) in &config.resolve {
+            client = client.resolve(name, *addr);
+        }
+        let client = client
             .redirect(reqwest::redirect::Policy::none())
             .timeout(config.retry.timeout)
             .connect_timeout(config.retry.timeout.min(std::time::Duration::from_secs(10)))
@@ -127,35 +195,64 @@ impl Ics {
         })
     }
 
-    pub fn location(&self) -> &Location {
-        &self.location
+    /// The calendar's location (for a keychain-backed address, read from the keychain once).
+    pub async fn location(&self) -> Result<&Location> {
+        match &self.location {
+            Where::Known(location) => Ok(location),
+            Where::Keychain {
+                entry,
+                secrets,
+                read,
+            } => {
+                read.get_or_try_init(|| async {
+                    let (entry, secrets) = (entry.clone(), secrets.clone());
+                    let address = tokio::task::spawn_blocking(move || secrets.get(&entry))
+                        .await
+                        .map_err(|e| SecretError::Failed {
+                            detail: format!("the keychain call stopped unexpectedly ({e})"),
+                        })??
+                        .ok_or_else(|| SyncError::Credentials {
+                            provider: NAME,
+                            detail:
+                                "its address is no longer in the keychain; add the calendar again"
+                                    .into(),
+                        })?;
+                    Location::from_label(address.expose()).map_err(SyncError::from)
+                })
+                .await
+            }
+        }
     }
 }
 
-/// One stored occurrence as the cursor remembers it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct Seen {
-    /// Hash of the stored record.
-    h: String,
-    /// Its span, in seconds since the epoch.
-    s: i64,
-    e: i64,
-}
-
-/// The provider's cursor.
+/// The provider's cursor (in the engine's envelope): the first listing's
+/// window and when it was taken; the window now is that one, shifted. What
+/// each item expanded into is in the store, not here, so the cursor does not
+/// change from one sync to the next.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Cursor {
     v: u32,
-    /// The first listing's window and when it was taken: the window now is this one, shifted.
     base: Window,
     base_at: DateTime<Utc>,
-    /// The window the stored occurrences were expanded into.
-    expanded: Window,
-    #[serde(default)]
-    validators: Validators,
-    /// Hash of the bytes last read.
-    body: String,
+}
+
+/// The cursor of a Vica from before the per-item state (version 1): a hash
+/// and span per stored occurrence. Read once, as the state a first read of
+/// every item is compared with; the sync after it writes the state to the
+/// store and the cursor as [`Cursor`].
+#[derive(Debug, Deserialize)]
+struct LegacyCursor {
+    v: u32,
+    base: Window,
+    base_at: DateTime<Utc>,
     items: BTreeMap<String, Seen>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Seen {
+    h: String,
+    s: i64,
+    e: i64,
 }
 
 #[async_trait]
@@ -164,227 +261,194 @@ impl Provider for Ics {
         NAME
     }
 
+    /// A feed is read whole anyway: its window starts at the history day.
+    fn past(&self) -> crate::provider::PastListing {
+        crate::provider::PastListing::Whole
+    }
+
     async fn list_sources(&self) -> Result<Vec<SourceRecord>> {
-        let location = self.location.clone();
+        let location = self.location().await?.clone();
+        let fallback = location.fallback_name();
         let (name, color) = tokio::task::spawn_blocking(move || describe(&location))
             .await
             .unwrap_or((None, None));
         Ok(vec![SourceRecord {
             kind: SourceKind::Calendar,
             provider_id: "calendar".into(),
-            name: name.unwrap_or_else(|| self.location.fallback_name()),
+            name: name.unwrap_or(fallback),
             color,
             is_primary: true,
             access_role: Some("reader".into()),
         }])
     }
 
+    /// Without the store there is no state to compare with: every fetch
+    /// reads and hands over the whole calendar (the engine uses
+    /// [`Provider::fetch_stored`]).
     async fn fetch(
         &self,
-        _source: &Source,
+        source: &Source,
         cursor: Option<&str>,
         window: Window,
     ) -> Result<Fetched> {
-        let previous: Option<Cursor> = match cursor {
-            None => None,
-            Some(c) => Some(
-                serde_json::from_str::<Cursor>(c)
-                    .ok()
-                    .filter(|c| c.v == CURSOR_VERSION)
-                    .ok_or(SyncError::CursorExpired { provider: NAME })?,
-            ),
+        self.fetch_items(None, source, cursor, window).await
+    }
+
+    async fn fetch_stored(
+        &self,
+        store: &Arc<Mutex<Store>>,
+        source: &Source,
+        cursor: Option<&str>,
+        window: Window,
+    ) -> Result<Fetched> {
+        self.fetch_items(Some(store), source, cursor, window).await
+    }
+}
+
+impl Ics {
+    async fn fetch_items(
+        &self,
+        store: Option<&Arc<Mutex<Store>>>,
+        source: &Source,
+        cursor: Option<&str>,
+        window: Window,
+    ) -> Result<Fetched> {
+        let now = self.config.clock.now();
+        let (base, base_at, previous) = match cursor {
+            None => (window, now, None),
+            Some(c) => match serde_json::from_str::<Cursor>(c) {
+                Ok(p) if p.v == CURSOR_VERSION => (p.base, p.base_at, Some(None)),
+                _ => match serde_json::from_str::<LegacyCursor>(c) {
+                    Ok(p) if p.v == 1 => (p.base, p.base_at, Some(Some(p.items))),
+                    _ => return Err(SyncError::CursorExpired { provider: NAME }),
+                },
+            },
         };
-        let now = Utc::now();
-        let (base, base_at) = previous
-            .as_ref()
-            .map_or((window, now), |p| (p.base, p.base_at));
         let shift = now - base_at;
         let current = Window {
             start: base.start + shift,
             end: base.end + shift,
         };
-        let fresh = previous
-            .as_ref()
-            .filter(|p| current.start - p.expanded.start < Duration::days(1));
-        let loaded = source::load(
-            &self.location,
-            &self.client,
-            &self.config,
-            fresh.map(|p| &p.validators),
-        )
+        let source_id = source.id;
+        let previous = match previous {
+            None => items::Previous::Fresh,
+            Some(Some(legacy)) => items::Previous::Legacy(
+                legacy
+                    .into_iter()
+                    .map(|(id, seen)| (id, (seen.h, seen.s, seen.e)))
+                    .collect(),
+            ),
+            Some(None) => match store {
+                Some(store) => {
+                    let store = Arc::clone(store);
+                    let files = blocking(move || {
+                        let store = store.lock().unwrap_or_else(|e| e.into_inner());
+                        Ok(store.ics_files(source_id)?)
+                    })
+                    .await?;
+                    items::Previous::Stored(files)
+                }
+                None => items::Previous::Fresh,
+            },
+        };
+        let location = self.location().await?.clone();
+        let listed = match &location {
+            Location::Url(url) => {
+                // Asked conditionally unless the window reached what the feed
+                // holds beyond it (or there is nothing to compare with).
+                let validators = match &previous {
+                    items::Previous::Stored(files) => files
+                        .iter()
+                        .find(|f| f.name.is_empty())
+                        .filter(|f| f.reach.is_none_or(|r| r >= current.end))
+                        .and_then(|f| serde_json::from_str::<Validators>(&f.stamp).ok()),
+                    _ => None,
+                };
+                let loaded =
+                    source::load_url(url, &self.client, &self.config, validators.as_ref()).await?;
+                let (body, validators) = match loaded {
+                    Loaded::Unchanged(v) => (items::Body::Unchanged, v),
+                    Loaded::Body(bytes, v) => (items::Body::Bytes(bytes), v),
+                };
+                vec![items::Listed {
+                    name: String::new(),
+                    stamp: serde_json::to_string(&validators).unwrap_or_default(),
+                    body,
+                }]
+            }
+            local => {
+                let (local, max) = (local.clone(), self.config.max_bytes);
+                blocking(move || source::list_local(&local, max))
+                    .await?
+                    .into_iter()
+                    .map(|i| items::Listed {
+                        name: i.name,
+                        stamp: i.stamp,
+                        body: items::Body::Path(i.path),
+                    })
+                    .collect()
+            }
+        };
+        let input_store = store.cloned();
+        let (zone, budget, max_bytes) = (self.zone, self.config.budget, self.config.max_bytes);
+        let folder = matches!(location, Location::Folder(_));
+        let outcome = blocking(move || {
+            items::sync(items::Input {
+                store: input_store.as_deref(),
+                source_id,
+                previous,
+                listed,
+                folder,
+                window: current,
+                zone,
+                budget,
+                max_bytes,
+            })
+        })
         .await?;
-        let (bodies, validators) = match loaded {
-            Loaded::Unchanged(validators) => {
-                return unchanged(previous, validators);
+        let next = match cursor {
+            // The cursor of this version never changes.
+            Some(c) if serde_json::from_str::<Cursor>(c).is_ok_and(|p| p.v == CURSOR_VERSION) => {
+                c.to_owned()
             }
-            Loaded::Bodies(bodies, validators) => (bodies, validators),
-        };
-        let body = {
-            use sha2::{Digest, Sha256};
-            let mut h = Sha256::new();
-            for (name, bytes) in &bodies {
-                h.update(name.as_bytes());
-                h.update([0]);
-                h.update((bytes.len() as u64).to_le_bytes());
-                h.update(bytes);
-            }
-            h.finalize()
-                .iter()
-                .take(16)
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        };
-        if fresh.is_some_and(|p| p.body == body) {
-            return unchanged(previous, validators);
-        }
-        let folder = matches!(self.location, Location::Folder(_));
-        let zone = self.zone;
-        let read = tokio::task::spawn_blocking(move || read_all(bodies, zone, current, folder))
-            .await
-            .map_err(|e| SyncError::Malformed {
-                provider: NAME,
-                detail: format!("reading the calendar stopped unexpectedly ({e})"),
-            })??;
-        Ok(diff(
-            previous,
-            read,
-            Cursor {
+            _ => serde_json::to_string(&Cursor {
                 v: CURSOR_VERSION,
                 base,
                 base_at,
-                expanded: current,
-                validators,
-                body,
-                items: BTreeMap::new(),
-            },
-        )?)
+            })
+            .map_err(|e| SyncError::Malformed {
+                provider: NAME,
+                detail: e.to_string(),
+            })?,
+        };
+        let mut fetched = Fetched::new(Next::Done(next));
+        fetched.events = outcome.events;
+        fetched.deleted_events = outcome.deleted;
+        fetched.rejected = outcome.rejected;
+        fetched.ics_items = outcome.items;
+        Ok(fetched)
     }
 }
 
-/// Nothing to write: the same cursor with the validators of this read.
-fn unchanged(previous: Option<Cursor>, validators: Validators) -> Result<Fetched> {
-    let Some(mut cursor) = previous else {
-        return Err(SyncError::CursorExpired { provider: NAME });
-    };
-    cursor.validators = validators;
-    Ok(Fetched::new(Next::Done(encode(&cursor)?)))
-}
-
-fn encode(cursor: &Cursor) -> Result<String> {
-    serde_json::to_string(cursor).map_err(|e| SyncError::Malformed {
-        provider: NAME,
-        detail: e.to_string(),
-    })
-}
-
-/// The events of every body, deduplicated by id (a later file wins).
-struct Read {
-    events: Vec<IcsEvent>,
-    rejected: Vec<(String, String)>,
-    /// Whole files that could not be read (a folder's): nothing is deleted this time.
-    broken_files: bool,
-}
-
-fn read_all(
-    bodies: Vec<(String, Vec<u8>)>,
-    zone: Tz,
-    window: Window,
-    folder: bool,
-) -> Result<Read> {
-    let mut read = Read {
-        events: Vec::new(),
-        rejected: Vec::new(),
-        broken_files: false,
-    };
-    let count = bodies.len();
-    let mut failures = Vec::new();
-    for (name, bytes) in bodies {
-        match parse_feed(&bytes, zone, window) {
-            Ok(feed) => {
-                read.events.extend(feed.events);
-                read.rejected.extend(feed.rejected);
-            }
-            Err(e) if folder => {
-                read.broken_files = true;
-                failures.push((name, e.to_string()));
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    if folder && count > 0 && failures.len() == count {
-        let (name, why) = failures.swap_remove(0);
-        return Err(SyncError::from(IcsError::NotCalendar {
-            detail: format!("no file of the folder could be read ({name}: {why})"),
-        }));
-    }
-    read.rejected.extend(failures);
-    let mut seen = HashSet::new();
-    // Keep the last of each id.
-    read.events.reverse();
-    read.events
-        .retain(|e| seen.insert(e.record.provider_id.clone()));
-    read.events.reverse();
-    Ok(read)
-}
-
-/// What to hand the engine: changed occurrences, deletions, and the next cursor.
-fn diff(previous: Option<Cursor>, read: Read, mut next: Cursor) -> Result<Fetched> {
-    let mut fetched = Fetched::new(Next::Done(String::new()));
-    for event in read.events {
-        let record = event.record;
-        let hash = parse::short_hash(&serde_json::to_string(&record).unwrap_or_default());
-        let (s, e) = span(&record.time);
-        let unchanged = previous
-            .as_ref()
-            .and_then(|p| p.items.get(&record.provider_id))
-            .is_some_and(|seen| seen.h == hash);
-        next.items
-            .insert(record.provider_id.clone(), Seen { h: hash, s, e });
-        if !unchanged {
-            fetched.events.push(record);
-        }
-    }
-    let protected: Vec<&str> = read.rejected.iter().map(|(uid, _)| uid.as_str()).collect();
-    if let Some(previous) = previous {
-        let window = next.expanded;
-        for (id, seen) in previous.items {
-            if next.items.contains_key(&id) {
-                continue;
-            }
-            let kept = read.broken_files
-                || protected.iter().any(|uid| {
-                    id == *uid || id.strip_prefix(uid).is_some_and(|r| r.starts_with('/'))
-                });
-            if kept {
-                next.items.insert(id, seen);
-            } else if seen.e > window.start.timestamp() && seen.s < window.end.timestamp() {
-                fetched.deleted_events.push(id);
-            }
-            // Otherwise it has left the window behind: history, kept in the store.
-        }
-    }
-    fetched.rejected = read.rejected;
-    fetched.next = Next::Done(encode(&next)?);
-    Ok(fetched)
-}
-
-/// An event's span as the store keeps it (all-day dates at UTC midnight).
-fn span(time: &EventTime) -> (i64, i64) {
-    match time {
-        EventTime::AllDay { start, end } => (
-            start.and_time(chrono::NaiveTime::MIN).and_utc().timestamp(),
-            end.and_time(chrono::NaiveTime::MIN).and_utc().timestamp(),
-        ),
-        EventTime::Timed { start, end } => (start.timestamp(), end.timestamp()),
-    }
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| SyncError::Malformed {
+            provider: NAME,
+            detail: format!("reading the calendar stopped unexpectedly ({e})"),
+        })?
 }
 
 /// The calendar's name and colour without reading it all: a vdir's
 /// `displayname` and `color` files, or the `X-WR-CALNAME` near a file's top.
 fn describe(location: &Location) -> (Option<String>, Option<String>) {
+    // Only regular files, and only their start: a pipe or device put where
+    // a name was expected must not block or fill memory.
+    let head = |p: &std::path::Path, max: u64| {
+        source::read_bounded_head(p, max).map(|b| String::from_utf8_lossy(&b).into_owned())
+    };
     let first_line = |p: std::path::PathBuf| {
-        std::fs::read_to_string(p)
-            .ok()
+        head(&p, 4096)
             .and_then(|s| s.lines().next().map(|l| l.trim().to_owned()))
             .filter(|s| !s.is_empty())
     };
@@ -396,112 +460,15 @@ fn describe(location: &Location) -> (Option<String>, Option<String>) {
             }),
         ),
         Location::File(path) => {
-            use std::io::Read as _;
-            let mut head = Vec::new();
-            let name = std::fs::File::open(path)
-                .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
-                .ok()
-                .and_then(|_| {
-                    String::from_utf8_lossy(&head).lines().find_map(|l| {
-                        l.strip_prefix("X-WR-CALNAME:")
-                            .map(|n| lexer::unescape(n.trim()))
-                            .filter(|n| !n.is_empty())
-                    })
-                });
+            let name = head(path, 64 * 1024).and_then(|text| {
+                text.lines().find_map(|l| {
+                    l.strip_prefix("X-WR-CALNAME:")
+                        .map(|n| lexer::unescape(n.trim()))
+                        .filter(|n| !n.is_empty())
+                })
+            });
             (name, None)
         }
         Location::Url(_) => (None, None),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_default()
-    }
-
-    fn window(start: &str, end: &str) -> Window {
-        Window {
-            start: at(start),
-            end: at(end),
-        }
-    }
-
-    fn feed(events: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
-        let mut s = String::from("BEGIN:VCALENDAR\r\n");
-        for (uid, start) in events {
-            s.push_str(&format!(
-                "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:{start}\r\nDURATION:PT1H\r\nSUMMARY:{uid}\r\nEND:VEVENT\r\n"
-            ));
-        }
-        s.push_str("END:VCALENDAR\r\n");
-        vec![(String::new(), s.into_bytes())]
-    }
-
-    fn cursor(w: Window) -> Cursor {
-        Cursor {
-            v: CURSOR_VERSION,
-            base: w,
-            base_at: w.start,
-            expanded: w,
-            validators: Validators::default(),
-            body: String::new(),
-            items: BTreeMap::new(),
-        }
-    }
-
-    fn sync(previous: Option<Cursor>, w: Window, events: &[(&str, &str)]) -> (Fetched, Cursor) {
-        let read = read_all(feed(events), chrono_tz::UTC, w, false);
-        let fetched = read
-            .and_then(|r| diff(previous, r, cursor(w)))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let next = match &fetched.next {
-            Next::Done(c) => serde_json::from_str(c).unwrap_or_else(|e| panic!("{e}")),
-            Next::More(_) => panic!("one page"),
-        };
-        (fetched, next)
-    }
-
-    fn ids(events: &[vica_core::model::EventRecord]) -> Vec<&str> {
-        events.iter().map(|e| e.provider_id.as_str()).collect()
-    }
-
-    #[test]
-    fn only_changes_are_written_and_history_behind_the_window_is_not_deleted() {
-        let first = window("2026-09-01T00:00:00Z", "2026-12-01T00:00:00Z");
-        let (fetched, stored) = sync(
-            None,
-            first,
-            &[
-                ("old", "20260902T100000Z"),
-                ("same", "20261001T100000Z"),
-                ("gone", "20261002T100000Z"),
-                ("moved", "20261003T100000Z"),
-            ],
-        );
-        assert_eq!(ids(&fetched.events), ["gone", "moved", "old", "same"]);
-        assert!(fetched.deleted_events.is_empty());
-        // A month later: "old" is behind the window (history, kept), "gone"
-        // left the feed (deleted), "moved" changed (written), "new" appeared.
-        let later = window("2026-10-01T00:00:00Z", "2027-01-01T00:00:00Z");
-        let (fetched, next) = sync(
-            Some(stored),
-            later,
-            &[
-                ("same", "20261001T100000Z"),
-                ("moved", "20261004T100000Z"),
-                ("new", "20261210T100000Z"),
-            ],
-        );
-        assert_eq!(ids(&fetched.events), ["moved", "new"]);
-        assert_eq!(fetched.deleted_events, ["gone"]);
-        assert_eq!(
-            next.items.keys().map(String::as_str).collect::<Vec<_>>(),
-            ["moved", "new", "same"]
-        );
     }
 }

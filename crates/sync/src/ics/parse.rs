@@ -18,7 +18,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use rrule::{RRule, Unvalidated};
-use vica_core::model::{EventKind, EventRecord, EventStatus, EventTime, Response, ShowAs};
+use vica_core::model::{
+    DESCRIPTION_MAX_CHARS, EventKind, EventRecord, EventStatus, EventTime, LOCATION_MAX_CHARS,
+    Response, ShowAs, TITLE_MAX_CHARS, clip,
+};
 
 use super::IcsError;
 use super::lexer::{self, Component, Property};
@@ -31,6 +34,138 @@ const MAX_OCCURRENCES: u16 = 5000;
 
 /// The longest `DURATION` read (ten years); a longer one is treated as unreadable.
 const MAX_EVENT_DAYS: i64 = 3660;
+
+/// What one calendar may expand into, all its series and (for a folder) all
+/// its files together. A hostile feed, say a megabyte of `FREQ=MINUTELY`
+/// series, stops at the budget with [`IcsError::OverBudget`] instead of
+/// expanding into tens of millions of occurrences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Occurrences inside the window.
+    pub occurrences: usize,
+    /// Bytes the kept occurrences take in memory, their text included (an estimate).
+    pub bytes: usize,
+}
+
+/// A budget that no calendar a person keeps comes near: years of a busy
+/// calendar are tens of thousands of occurrences and a few tens of megabytes.
+pub const DEFAULT_BUDGET: Budget = Budget {
+    occurrences: 200_000,
+    bytes: 256 * 1024 * 1024,
+};
+
+impl Default for Budget {
+    fn default() -> Self {
+        DEFAULT_BUDGET
+    }
+}
+
+impl Budget {
+    /// Takes `n` occurrences, or says it cannot (and takes nothing).
+    fn take_occurrences(&mut self, n: usize) -> Result<(), Overdrawn> {
+        self.occurrences = self
+            .occurrences
+            .checked_sub(n)
+            .ok_or(Overdrawn::Occurrences)?;
+        Ok(())
+    }
+
+    /// Takes the memory `event` holds, or says it cannot (and takes nothing).
+    fn take_bytes(&mut self, event: &IcsEvent) -> Result<(), Overdrawn> {
+        let r = &event.record;
+        let size = std::mem::size_of::<IcsEvent>()
+            + event.uid.len()
+            + r.provider_id.len()
+            + r.title.len()
+            + r.description.as_ref().map_or(0, String::len)
+            + r.location.as_ref().map_or(0, String::len)
+            + r.series_id.as_ref().map_or(0, String::len)
+            + r.link.as_ref().map_or(0, String::len)
+            + r.time_zone.as_ref().map_or(0, String::len);
+        self.bytes = self.bytes.checked_sub(size).ok_or(Overdrawn::Bytes)?;
+        Ok(())
+    }
+}
+
+/// The part of a [`Budget`] a feed ran out of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overdrawn {
+    Occurrences,
+    Bytes,
+}
+
+impl Overdrawn {
+    /// "200000 occurrences", "256 MB of events": that part of `budget`, for messages.
+    pub fn limit(self, budget: &Budget) -> String {
+        match self {
+            Overdrawn::Occurrences => format!("{} occurrences", budget.occurrences),
+            Overdrawn::Bytes => format!("{} MB of events", budget.bytes / (1024 * 1024)),
+        }
+    }
+}
+
+/// What is left of a feed's budget while it is read, and whether it ran out.
+struct Spending {
+    left: std::cell::Cell<Budget>,
+    overdrawn: std::cell::Cell<Option<Overdrawn>>,
+    /// The earliest start after the window of an occurrence seen and not kept.
+    later: std::cell::Cell<Option<DateTime<Utc>>>,
+}
+
+impl Spending {
+    /// Keeps `event` in `feed` if the budget allows, counting it as an
+    /// occurrence unless `expanded` (a rule's occurrences are counted as
+    /// they are computed); once the budget ran out, nothing more is kept.
+    fn keep(&self, event: IcsEvent, expanded: bool, feed: &mut Feed) {
+        let mut left = self.left.get();
+        let taken = if expanded {
+            Ok(())
+        } else {
+            left.take_occurrences(1)
+        };
+        match taken.and_then(|()| left.take_bytes(&event)) {
+            Ok(()) if !self.spent() => {
+                self.left.set(left);
+                feed.events.push(event);
+            }
+            Ok(()) => {}
+            Err(o) => self.overdraw(o),
+        }
+    }
+
+    /// Counts `n` occurrences a rule produced.
+    fn expanded(&self, n: usize) {
+        let mut left = self.left.get();
+        match left.take_occurrences(n) {
+            Ok(()) => self.left.set(left),
+            Err(o) => self.overdraw(o),
+        }
+    }
+
+    /// How many occurrences one rule may still produce.
+    fn rule_limit(&self) -> u16 {
+        u16::try_from(self.left.get().occurrences)
+            .unwrap_or(u16::MAX)
+            .clamp(1, MAX_OCCURRENCES)
+    }
+
+    fn overdraw(&self, o: Overdrawn) {
+        if self.overdrawn.get().is_none() {
+            self.overdrawn.set(Some(o));
+        }
+    }
+
+    fn spent(&self) -> bool {
+        self.overdrawn.get().is_some()
+    }
+
+    /// Notes an occurrence starting at `start`, after the window.
+    fn later(&self, start: DateTime<Utc>) {
+        if self.later.get().is_none_or(|l| start < l) {
+            self.later.set(Some(start));
+        }
+    }
+}
 
 /// What a feed holds inside the window.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -46,6 +181,11 @@ pub struct Feed {
     pub rejected: Vec<(String, String)>,
     /// Lines skipped and guesses made; the events are still there.
     pub warnings: Vec<String>,
+    /// The earliest start of an occurrence the feed holds after the window
+    /// (of a one-off event, an override or a series' next one), `None` when
+    /// it holds none: reading it again before the window's end passes this
+    /// gives nothing new.
+    pub later: Option<DateTime<Utc>>,
 }
 
 /// One occurrence, mapped to Vica's record, with the raw facts it was mapped from.
@@ -66,6 +206,18 @@ pub struct IcsEvent {
 /// (the user's). Fails only when the bytes are not an iCalendar object at
 /// all; a bad event is rejected on its own, a bad line skipped.
 pub fn parse_feed(bytes: &[u8], zone: Tz, window: Window) -> Result<Feed, IcsError> {
+    parse_feed_within(bytes, zone, window, &mut Budget::default())
+}
+
+/// [`parse_feed`] within what is left of `budget`, which it spends; a feed
+/// that would expand into more is [`IcsError::OverBudget`] (and what it
+/// spent is gone: the calendar is refused as a whole).
+pub fn parse_feed_within(
+    bytes: &[u8],
+    zone: Tz,
+    window: Window,
+    budget: &mut Budget,
+) -> Result<Feed, IcsError> {
     let text = String::from_utf8_lossy(bytes);
     let lexed = lexer::lex(&text);
     let calendars: Vec<&Component> = lexed
@@ -74,12 +226,13 @@ pub fn parse_feed(bytes: &[u8], zone: Tz, window: Window) -> Result<Feed, IcsErr
         .filter(|c| c.name == "VCALENDAR")
         .collect();
     if calendars.is_empty() {
-        let first = text.trim_start().chars().take(40).collect::<String>();
+        // Nothing of the content is quoted: a file that is not a calendar
+        // may hold anything, a password or a key among them.
         return Err(IcsError::NotCalendar {
             detail: if text.trim().is_empty() {
                 "it is empty".into()
             } else {
-                format!("it has no BEGIN:VCALENDAR (it starts with {first:?})")
+                "it has no BEGIN:VCALENDAR line".into()
             },
         });
     }
@@ -91,13 +244,37 @@ pub fn parse_feed(bytes: &[u8], zone: Tz, window: Window) -> Result<Feed, IcsErr
         feed.warnings
             .push(format!("and {} more skipped lines", lexed.more_warnings));
     }
+    let spending = Spending {
+        left: std::cell::Cell::new(*budget),
+        overdrawn: std::cell::Cell::new(None),
+        later: std::cell::Cell::new(None),
+    };
     for calendar in calendars {
-        read_calendar(calendar, zone, window, &mut feed);
+        read_calendar(calendar, zone, window, &mut feed, &spending);
+        if let Some(part) = spending.overdrawn.get() {
+            let given = *budget;
+            *budget = Budget {
+                occurrences: 0,
+                bytes: 0,
+            };
+            return Err(IcsError::OverBudget {
+                part,
+                budget: given,
+            });
+        }
     }
+    *budget = spending.left.get();
+    feed.later = spending.later.get();
     Ok(feed)
 }
 
-fn read_calendar(calendar: &Component, user_zone: Tz, window: Window, feed: &mut Feed) {
+fn read_calendar(
+    calendar: &Component,
+    user_zone: Tz,
+    window: Window,
+    feed: &mut Feed,
+    spending: &Spending,
+) {
     if feed.name.is_none() {
         feed.name = calendar
             .value("X-WR-CALNAME")
@@ -152,8 +329,12 @@ fn read_calendar(calendar: &Component, user_zone: Tz, window: Window, feed: &mut
     let ctx = Ctx {
         zones: &zones,
         window,
+        spending,
     };
     for (uid, (master, overrides)) in series {
+        if spending.spent() {
+            return;
+        }
         if let Err(why) = ctx.series(&uid, master, &overrides, feed) {
             feed.rejected.push((uid, why));
         }
@@ -162,6 +343,7 @@ fn read_calendar(calendar: &Component, user_zone: Tz, window: Window, feed: &mut
 
 struct Ctx<'a> {
     zones: &'a Zones,
+    spending: &'a Spending,
     window: Window,
 }
 
@@ -256,7 +438,7 @@ impl Ctx<'_> {
         };
         let series = key.map(|_| uid.to_owned());
         if let Some(e) = self.occurrence(uid, id, series, event, &start, length) {
-            feed.events.push(e);
+            self.spending.keep(e, false, feed);
         }
         Ok(())
     }
@@ -318,9 +500,61 @@ impl Ctx<'_> {
             local_date_time(v)
         };
         let rule = master.value("RRULE");
+        let limit = self.spending.rule_limit();
+        // A series in its local time placed in its zone.
+        let place = |local: NaiveDateTime| match (&start, &zone) {
+            (Stamp::Date(_), _) => Stamp::Date(local.date()),
+            (_, Some(z)) => Stamp::Time {
+                local,
+                zone: z.clone(),
+            },
+            (Stamp::Time { zone, .. }, None) => Stamp::Time {
+                local,
+                zone: zone.clone(),
+            },
+        };
+        // The series' first occurrence past the range expanded below, if any.
+        let beyond = to - Duration::seconds(1);
+        let next = match rule {
+            Some(rule) => expand_rule(
+                rule,
+                local_start,
+                until,
+                &rdates,
+                &exdates,
+                (beyond, beyond + Duration::days(366 * 200)),
+                1,
+            )
+            .ok()
+            .and_then(|(dates, _)| dates.into_iter().next()),
+            None => std::iter::once(local_start)
+                .chain(rdates.iter().copied())
+                .filter(|t| !exdates.contains(t) && *t > beyond)
+                .min(),
+        };
+        if let Some(next) = next {
+            self.spending.later(place(next).instant());
+        }
         let (mut locals, cut) = match rule {
-            Some(rule) => expand_rule(rule, local_start, until, &rdates, &exdates, from, to)
-                .map_err(|e| format!("unreadable RRULE {rule:?}: {e}"))?,
+            Some(rule) => {
+                let (dates, cut) = expand_rule(
+                    rule,
+                    local_start,
+                    until,
+                    &rdates,
+                    &exdates,
+                    (from, to),
+                    limit,
+                )
+                .map_err(|e| format!("unreadable RRULE {rule:?}: {e}"))?;
+                // Every date computed counts, kept or not; a rule cut short by
+                // the feed's budget (not by the cap of one series) overdraws it.
+                self.spending.expanded(dates.len());
+                if cut && limit < MAX_OCCURRENCES {
+                    self.spending.overdraw(Overdrawn::Occurrences);
+                }
+                (dates, cut && limit == MAX_OCCURRENCES)
+            }
             None => {
                 let mut all: Vec<NaiveDateTime> = std::iter::once(local_start)
                     .chain(rdates.iter().copied())
@@ -328,6 +562,8 @@ impl Ctx<'_> {
                     .collect();
                 all.sort();
                 all.dedup();
+                // RDATEs alone are occurrences too: they count like a rule's.
+                self.spending.expanded(all.len());
                 (all, false)
             }
         };
@@ -339,17 +575,7 @@ impl Ctx<'_> {
         locals.dedup();
         let mut keys = Vec::with_capacity(locals.len());
         for local in locals {
-            let stamp = match (&start, &zone) {
-                (Stamp::Date(_), _) => Stamp::Date(local.date()),
-                (_, Some(z)) => Stamp::Time {
-                    local,
-                    zone: z.clone(),
-                },
-                (Stamp::Time { zone, .. }, None) => Stamp::Time {
-                    local,
-                    zone: zone.clone(),
-                },
-            };
+            let stamp = place(local);
             let key = occurrence_key(&stamp);
             keys.push(key.clone());
             if let Some(o) = replaced.get(&key) {
@@ -359,7 +585,10 @@ impl Ctx<'_> {
             let id = format!("{uid}/{key}");
             if let Some(e) = self.occurrence(uid, id, Some(uid.to_owned()), master, &stamp, length)
             {
-                feed.events.push(e);
+                self.spending.keep(e, true, feed);
+            }
+            if self.spending.spent() {
+                break;
             }
         }
         Ok(keys)
@@ -419,6 +648,9 @@ impl Ctx<'_> {
         let overlaps = e > self.window.start && s < self.window.end
             || (s == e && s >= self.window.start && s < self.window.end);
         if !overlaps {
+            if s >= self.window.end {
+                self.spending.later(s);
+            }
             return None;
         }
         let transparency = event.value("TRANSP").map(|s| s.trim().to_ascii_uppercase());
@@ -440,10 +672,12 @@ impl Ctx<'_> {
             _ if tentative => ShowAs::Tentative,
             _ => ShowAs::Busy,
         };
-        let text = |name: &str| {
+        // Text longer than the store keeps is cut before it is copied into
+        // each occurrence: a series does not multiply a huge description.
+        let text = |name: &str, max_chars: usize| {
             event
                 .value(name)
-                .map(lexer::unescape)
+                .map(|raw| clip(&lexer::unescape(head(raw, max_chars)), max_chars).into_owned())
                 .filter(|t| !t.trim().is_empty())
         };
         let updated_at = ["LAST-MODIFIED", "DTSTAMP"]
@@ -453,9 +687,9 @@ impl Ctx<'_> {
             .map(|t| t.and_utc());
         let record = EventRecord {
             provider_id,
-            title: text("SUMMARY").unwrap_or_default(),
-            description: text("DESCRIPTION"),
-            location: text("LOCATION"),
+            title: text("SUMMARY", TITLE_MAX_CHARS).unwrap_or_default(),
+            description: text("DESCRIPTION", DESCRIPTION_MAX_CHARS),
+            location: text("LOCATION", LOCATION_MAX_CHARS),
             time,
             time_zone,
             status: if tentative {
@@ -644,15 +878,15 @@ fn parse_duration(v: &str) -> Option<Duration> {
 }
 
 /// Expands `rule` from `start` in local time, `UNTIL` read through `until`;
-/// occurrences in `[from, to]`, and whether the list was cut at [`MAX_OCCURRENCES`].
+/// occurrences in `[from, to]`, at most `limit` of them, and whether the list was cut there.
 pub(crate) fn expand_rule(
     rule: &str,
     start: NaiveDateTime,
     until: impl Fn(&str) -> Option<NaiveDateTime>,
     rdates: &[NaiveDateTime],
     exdates: &[NaiveDateTime],
-    from: NaiveDateTime,
-    to: NaiveDateTime,
+    (from, to): (NaiveDateTime, NaiveDateTime),
+    limit: u16,
 ) -> Result<(Vec<NaiveDateTime>, bool), String> {
     let rule = rule.trim();
     let rule = rule.strip_prefix("RRULE:").unwrap_or(rule);
@@ -694,8 +928,8 @@ pub(crate) fn expand_rule(
     for x in exdates {
         set = set.exdate(wall(*x));
     }
-    let result = set.after(wall(from)).before(wall(to)).all(MAX_OCCURRENCES);
-    let cut = result.limited && result.dates.len() >= usize::from(MAX_OCCURRENCES);
+    let result = set.after(wall(from)).before(wall(to)).all(limit);
+    let cut = result.limited && result.dates.len() >= usize::from(limit);
     Ok((
         result.dates.into_iter().map(|d| d.naive_utc()).collect(),
         cut,
@@ -721,11 +955,24 @@ pub(crate) fn expand_local(
         |v| local_date_time(v.trim_end_matches(['Z', 'z'])),
         &[],
         &[],
-        from.and_time(NaiveTime::MIN),
-        to.and_time(NaiveTime::MIN),
+        (from.and_time(NaiveTime::MIN), to.and_time(NaiveTime::MIN)),
+        MAX_OCCURRENCES,
     )
     .map(|(dates, _)| dates)
     .unwrap_or_default()
+}
+
+/// Enough of `raw` to unescape into more than `max_chars` characters when
+/// the whole would: an escape (`\n`, `\,`…) is two characters for one, so
+/// twice as many and one more, which also lets a cut show.
+fn head(raw: &str, max_chars: usize) -> &str {
+    match raw
+        .char_indices()
+        .nth(max_chars.saturating_mul(2).saturating_add(2))
+    {
+        Some((i, _)) => &raw[..i],
+        None => raw,
+    }
 }
 
 /// `#rrggbb` (Apple writes `#rrggbbaa`).

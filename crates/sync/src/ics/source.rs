@@ -1,10 +1,10 @@
 //! Where an ICS calendar comes from, and reading it: a file, a folder of
-//! `.ics` files (a vdir, as vdirsyncer writes it), or a URL fetched with a
+//! `.ics` files (a vdir, as vdirsyncer writes it), listed with each file's
+//! stamp and read file by file only when needed, or a URL fetched with a
 //! conditional GET (`If-None-Match` / `If-Modified-Since`), redirects
 //! followed by hand (at most [`super::IcsConfig::max_redirects`], never from
 //! https to http) and a size cap checked while the body streams in.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -45,8 +45,10 @@ impl Location {
         let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         if meta.is_dir() {
             Ok(Location::Folder(path))
-        } else {
+        } else if meta.is_file() {
             Ok(Location::File(path))
+        } else {
+            Err(not_regular(&path))
         }
     }
 
@@ -82,17 +84,8 @@ impl Location {
                 .file_name()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| p.display().to_string()),
-            Location::Url(u) => {
-                let host = u.host_str().unwrap_or("calendar");
-                match u.path_segments().and_then(|mut s| s.next_back()) {
-                    Some(last)
-                        if last.to_ascii_lowercase().ends_with(".ics") && last.len() < 40 =>
-                    {
-                        format!("{host}/{last}")
-                    }
-                    _ => host.to_owned(),
-                }
-            }
+            // The host alone: the rest of a subscription address may be its secret.
+            Location::Url(u) => u.host_str().unwrap_or("calendar").to_owned(),
         }
     }
 }
@@ -140,6 +133,90 @@ pub(crate) fn check_url(url: &Url) -> std::result::Result<(), IcsError> {
     }
 }
 
+/// Where a redirect from `current` to `location` leads, if Vica follows it
+/// there: a Location that parses, never from https to plain http, and only to
+/// an address [`check_url`] accepts.
+pub(crate) fn next_hop(current: &Url, location: Option<&str>) -> Result<Url> {
+    let host = current.host_str().unwrap_or("the calendar's server");
+    let next =
+        location
+            .and_then(|l| current.join(l).ok())
+            .ok_or_else(|| IcsError::BadRedirect {
+                host: host.to_owned(),
+                detail: "no usable Location".into(),
+            })?;
+    check_url(&next).map_err(|e| IcsError::BadRedirect {
+        host: host.to_owned(),
+        detail: e.to_string(),
+    })?;
+    if current.scheme() == "https" && next.scheme() != "https" {
+        return Err(IcsError::BadRedirect {
+            host: host.to_owned(),
+            detail: "from https to plain http".into(),
+        }
+        .into());
+    }
+    Ok(next)
+}
+
+/// Loopback, private (RFC 1918, unique-local), link-local, shared (CGNAT)
+/// or unspecified: addresses inside the user's machine or network.
+pub fn is_private_address(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || (a == 100 && (64..128).contains(&b))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_private_address(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// Whether `url`'s host is, or resolves to, a private or local address (any
+/// of its addresses). A name that does not resolve is not judged here: the
+/// request to it fails on its own.
+async fn is_private_host(url: &Url, config: &IcsConfig) -> bool {
+    let Some(host) = url.host() else {
+        return false;
+    };
+    let port = url.port_or_known_default().unwrap_or(443);
+    let addrs: Vec<std::net::IpAddr> = match host {
+        url::Host::Ipv4(ip) => vec![ip.into()],
+        url::Host::Ipv6(ip) => vec![ip.into()],
+        url::Host::Domain(name) => {
+            if let Some((_, addr)) = config
+                .resolve
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                vec![addr.ip()]
+            } else if name.eq_ignore_ascii_case("localhost") {
+                vec![std::net::Ipv4Addr::LOCALHOST.into()]
+            } else {
+                match tokio::net::lookup_host((name, port)).await {
+                    Ok(found) => found.map(|a| a.ip()).collect(),
+                    Err(_) => Vec::new(),
+                }
+            }
+        }
+    };
+    addrs.into_iter().any(config.is_private)
+}
+
 fn is_loopback(url: &Url) -> bool {
     url.host_str().is_some_and(|h| {
         h.eq_ignore_ascii_case("localhost")
@@ -150,6 +227,14 @@ fn is_loopback(url: &Url) -> bool {
     })
 }
 
+/// A device, pipe or socket: reading one could block for ever or never end.
+fn not_regular(path: &Path) -> IcsError {
+    IcsError::Location(format!(
+        "{} is not a file or a folder (a device, pipe or socket cannot be a calendar)",
+        path.display()
+    ))
+}
+
 fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or folder".into(),
@@ -158,62 +243,115 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// What the last good read saw, to skip an unchanged one.
+/// What the last good download of a feed saw, to ask for it conditionally.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Validators {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_modified: Option<String>,
-    /// Local files: name → (size, modification time in ns).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub files: BTreeMap<String, (u64, i128)>,
 }
 
-/// A read.
+/// A download.
 #[derive(Debug)]
 pub enum Loaded {
-    /// Nothing changed since `validators` (a 304, or the same file stamps).
+    /// Nothing changed since `validators` (a 304).
     Unchanged(Validators),
-    /// The bytes of each file (one for a file or URL), by name.
-    Bodies(Vec<(String, Vec<u8>)>, Validators),
+    /// The feed's bytes.
+    Body(Vec<u8>, Validators),
 }
 
-/// Reads `location`; with `previous`, an unchanged source is not read again.
-pub async fn load(
-    location: &Location,
-    client: &reqwest::Client,
-    config: &IcsConfig,
-    previous: Option<&Validators>,
-) -> Result<Loaded> {
-    match location {
-        Location::File(path) => {
-            let path = path.clone();
-            let max = config.max_bytes;
-            let previous = previous.cloned();
-            blocking(move || load_files(vec![path], max, previous.as_ref(), false)).await
+/// A local item of a calendar, listed without reading it: the calendar's one
+/// file (named `""`) or one `.ics` file of its folder.
+#[derive(Debug, Clone)]
+pub struct LocalItem {
+    pub name: String,
+    pub path: PathBuf,
+    /// Size, modification time (ns) and inode: what says the file is
+    /// unchanged, as vdirsyncer's filesystem storage tells its files' versions
+    /// (modification time and inode, so a file replaced by a rename shows).
+    pub stamp: String,
+}
+
+/// Lists a local calendar's items (a file, or a folder's `.ics` files,
+/// sorted by name) with their stamps, reading none; over `max` bytes together
+/// (by their metadata) they are [`IcsError::TooLarge`].
+pub fn list_local(location: &Location, max: u64) -> Result<Vec<LocalItem>> {
+    let (files, folder) = match location {
+        Location::File(path) => (vec![path.clone()], false),
+        Location::Folder(dir) => (list_folder(dir)?, true),
+        Location::Url(_) => return Ok(Vec::new()),
+    };
+    let mut items = Vec::with_capacity(files.len());
+    let mut total = 0u64;
+    for path in files {
+        let meta = match std::fs::metadata(&path) {
+            Ok(meta) => meta,
+            // Gone between listing and reading: as if it had not been listed.
+            Err(e) if folder && e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                return Err(IcsError::Read {
+                    path: path.display().to_string(),
+                    detail: io_reason(&e),
+                }
+                .into());
+            }
+        };
+        if !meta.is_file() {
+            return Err(not_regular(&path).into());
         }
-        Location::Folder(dir) => {
-            let dir = dir.clone();
-            let max = config.max_bytes;
-            let previous = previous.cloned();
-            blocking(move || {
-                let files = list_folder(&dir)?;
-                load_files(files, max, previous.as_ref(), true)
-            })
-            .await
+        total = total.saturating_add(meta.len());
+        if total > max {
+            return Err(too_large_local(&path, folder, max));
         }
-        Location::Url(url) => load_url(url, client, config, previous).await,
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        let inode = 0u64;
+        items.push(LocalItem {
+            name: if folder {
+                name_of(&path)
+            } else {
+                String::new()
+            },
+            stamp: format!("{}:{mtime}:{inode}", meta.len()),
+            path,
+        });
     }
+    Ok(items)
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| SyncError::Malformed {
-            provider: NAME,
-            detail: format!("reading the calendar stopped unexpectedly ({e})"),
-        })?
+/// A local item's bytes, at most `max` of them (sizes can lie, a file in
+/// `/proc` says 0, or change while read): `None` when it holds more.
+pub fn read_local(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    read_bounded(path, max)
+}
+
+/// [`IcsError::TooLarge`] for a local calendar.
+pub fn too_large_local(path: &Path, folder: bool, max: u64) -> SyncError {
+    IcsError::TooLarge {
+        what: if folder {
+            "the folder's .ics files".into()
+        } else {
+            path.display().to_string()
+        },
+        limit_mb: max / (1024 * 1024),
+    }
+    .into()
+}
+
+/// Why a local item could not be read.
+pub fn read_error(path: &Path, e: &std::io::Error) -> SyncError {
+    IcsError::Read {
+        path: path.display().to_string(),
+        detail: io_reason(e),
+    }
+    .into()
 }
 
 /// The `.ics` files of a folder, sorted.
@@ -231,61 +369,32 @@ fn list_folder(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn load_files(
-    files: Vec<PathBuf>,
-    max: u64,
-    previous: Option<&Validators>,
-    folder: bool,
-) -> Result<Loaded> {
-    let mut stamps = BTreeMap::new();
-    let mut total = 0u64;
-    for path in &files {
-        let meta = std::fs::metadata(path).map_err(|e| IcsError::Read {
-            path: path.display().to_string(),
-            detail: io_reason(&e),
-        })?;
-        total = total.saturating_add(meta.len());
-        if total > max {
-            return Err(IcsError::TooLarge {
-                what: if folder {
-                    "the folder's .ics files".into()
-                } else {
-                    path.display().to_string()
-                },
-                limit_mb: max / (1024 * 1024),
-            }
-            .into());
-        }
-        let mtime = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos() as i128);
-        stamps.insert(name_of(path), (meta.len(), mtime));
+/// The file's bytes, or `None` when it holds more than `max`. Only a
+/// regular file is opened (opening a pipe would wait for a writer).
+fn read_bounded(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let bytes = read_head(path, max.saturating_add(1))?;
+    Ok((bytes.len() as u64 <= max).then_some(bytes))
+}
+
+/// At most the first `max` bytes of a regular file.
+fn read_head(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
     }
-    let validators = Validators {
-        files: stamps,
-        ..Validators::default()
-    };
-    if previous.is_some_and(|p| p.files == validators.files && !validators.files.is_empty()) {
-        return Ok(Loaded::Unchanged(validators));
-    }
-    let mut bodies = Vec::with_capacity(files.len());
-    for path in &files {
-        match std::fs::read(path) {
-            Ok(bytes) => bodies.push((name_of(path), bytes)),
-            // Gone between listing and reading: as if it had not been listed.
-            Err(e) if folder && e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(IcsError::Read {
-                    path: path.display().to_string(),
-                    detail: io_reason(&e),
-                }
-                .into());
-            }
-        }
-    }
-    Ok(Loaded::Bodies(bodies, validators))
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The first `max` bytes of `path` if it is a regular file that can be read.
+pub(crate) fn read_bounded_head(path: &Path, max: u64) -> Option<Vec<u8>> {
+    read_head(path, max).ok()
 }
 
 fn name_of(path: &Path) -> String {
@@ -294,7 +403,8 @@ fn name_of(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-async fn load_url(
+/// Downloads a feed; with `previous`, conditionally.
+pub async fn load_url(
     start: &Url,
     client: &reqwest::Client,
     config: &IcsConfig,
@@ -322,6 +432,9 @@ async fn get_once(
     let host = |u: &Url| u.host_str().unwrap_or("the calendar's server").to_owned();
     let mut url = start.clone();
     let mut redirects = 0;
+    // A feed the user pointed at a private or local host may redirect within
+    // such hosts; a public one may not lead there (asked only when it redirects).
+    let mut origin_private = None;
     let resp = loop {
         let mut req = client
             .get(url.clone())
@@ -349,33 +462,35 @@ async fn get_once(
             }
             .into());
         }
-        let next = resp
+        let location = resp
             .headers()
             .get(header::LOCATION)
-            .and_then(|l| l.to_str().ok())
-            .and_then(|l| url.join(l).ok())
-            .ok_or_else(|| IcsError::BadRedirect {
-                host: host(&url),
-                detail: "no usable Location".into(),
-            })?;
-        if url.scheme() == "https" && next.scheme() != "https" {
+            .and_then(|l| l.to_str().ok());
+        let next = next_hop(&url, location)?;
+        let from_private = match origin_private {
+            Some(p) => p,
+            None => {
+                let p = is_private_host(start, config).await;
+                origin_private = Some(p);
+                p
+            }
+        };
+        if !from_private && is_private_host(&next, config).await {
             return Err(IcsError::BadRedirect {
                 host: host(&url),
-                detail: "from https to plain http".into(),
+                detail: format!(
+                    "to {}, a private or local address, from a public one",
+                    host(&next)
+                ),
             }
             .into());
         }
-        check_url(&next).map_err(|e| IcsError::BadRedirect {
-            host: host(&url),
-            detail: e.to_string(),
-        })?;
         url = next;
     };
     let status = resp.status();
     let validators = Validators {
         etag: header_text(&resp, header::ETAG),
         last_modified: header_text(&resp, header::LAST_MODIFIED),
-        files: BTreeMap::new(),
     };
     if status == StatusCode::NOT_MODIFIED {
         if previous.is_none() {
@@ -445,7 +560,7 @@ async fn get_once(
             }
         }
     }
-    Ok(Loaded::Bodies(vec![(String::new(), body)], validators))
+    Ok(Loaded::Body(body, validators))
 }
 
 fn too_large(url: &Url, config: &IcsConfig) -> SyncError {
@@ -517,5 +632,109 @@ mod tests {
         assert!(url("ftp://example.com/a.ics").is_err());
         assert!(url("https://me:secret@example.com/a.ics").is_err());
         assert!(url("/no/such/file.ics").is_err_and(|e| e.contains("no such file")));
+    }
+
+    fn hop(from: &str, location: Option<&str>) -> std::result::Result<String, String> {
+        let from = Url::parse(from).map_err(|e| e.to_string())?;
+        next_hop(&from, location)
+            .map(|u| u.to_string())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn each_hop_rule() {
+        // Followed: relative, absolute, https to https, loopback http to loopback http.
+        assert_eq!(
+            hop("https://cal.example.com/a/b.ics", Some("c.ics")),
+            Ok("https://cal.example.com/a/c.ics".into())
+        );
+        assert_eq!(
+            hop(
+                "https://cal.example.com/a.ics",
+                Some("https://cdn.example.net/x.ics")
+            ),
+            Ok("https://cdn.example.net/x.ics".into())
+        );
+        assert_eq!(
+            hop("http://127.0.0.1:8080/a.ics", Some("http://[::1]:9/b.ics")),
+            Ok("http://[::1]:9/b.ics".into())
+        );
+        // Refused, each with its reason.
+        let refused = |from: &str, to: Option<&str>, why: &str| {
+            let err = hop(from, to).unwrap_err();
+            assert!(err.contains(why), "{from} -> {to:?}: {err}");
+        };
+        refused("https://cal.example.com/a.ics", None, "no usable Location");
+        refused(
+            "https://cal.example.com/a.ics",
+            Some("http://[bad"),
+            "no usable Location",
+        );
+        refused(
+            "https://cal.example.com/a.ics",
+            Some("http://cal.example.com/a.ics"),
+            "https only",
+        );
+        refused(
+            "https://cal.example.com/a.ics",
+            Some("http://127.0.0.1/a.ics"),
+            "from https to plain http",
+        );
+        refused(
+            "http://127.0.0.1/a.ics",
+            Some("http://example.com/a.ics"),
+            "https only",
+        );
+        refused(
+            "https://cal.example.com/a.ics",
+            Some("ftp://cal.example.com/a.ics"),
+            "not supported",
+        );
+        refused(
+            "https://cal.example.com/a.ics",
+            Some("file:///etc/passwd"),
+            "not supported",
+        );
+        refused(
+            "https://cal.example.com/a.ics",
+            Some("https://me:pw@cal.example.com/a.ics"),
+            "user name or password",
+        );
+    }
+
+    #[test]
+    fn private_and_local_addresses() {
+        let private = |s: &str| is_private_address(s.parse().unwrap());
+        for ip in [
+            "127.0.0.1",
+            "127.8.9.10",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fe80::1",
+            "fc00::1",
+            "fd12:3456::1",
+            "::ffff:127.0.0.1",
+            "::ffff:192.168.0.1",
+        ] {
+            assert!(private(ip), "{ip} is private or local");
+        }
+        for ip in [
+            "8.8.8.8",
+            "172.32.0.1",
+            "100.128.0.1",
+            "17.253.144.10",
+            "2001:4860:4860::8888",
+            "::ffff:8.8.8.8",
+        ] {
+            assert!(!private(ip), "{ip} is public");
+        }
     }
 }

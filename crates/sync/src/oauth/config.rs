@@ -7,7 +7,7 @@
 //! | setting | file (`[google]`, `[microsoft]`, `[todoist]`) | environment |
 //! | --- | --- | --- |
 //! | client id | `client_id` | `VICA_GOOGLE_CLIENT_ID`, `VICA_MICROSOFT_CLIENT_ID`, `VICA_TODOIST_CLIENT_ID` |
-//! | client secret | `client_secret` (Google, Todoist) | `VICA_GOOGLE_CLIENT_SECRET`, `VICA_TODOIST_CLIENT_SECRET` |
+//! | client secret | `client_secret` (Google; Todoist optional: without one it is a public client, PKCE alone) | `VICA_GOOGLE_CLIENT_SECRET`, `VICA_TODOIST_CLIENT_SECRET` |
 //! | Microsoft tenant | `tenant` (default `common`) | `VICA_MICROSOFT_TENANT` |
 //! | endpoints | `auth_url`, `token_url`, `revoke_url`, `userinfo_url` | `VICA_<P>_AUTH_URL`, `…_TOKEN_URL`, `…_REVOKE_URL`, `…_USERINFO_URL` |
 //! | loopback port | `redirect_port` (0: any free port) | `VICA_<P>_REDIRECT_PORT` |
@@ -39,7 +39,9 @@ pub struct ProviderSettings {
     /// `None` until the user configures one.
     pub client_id: Option<String>,
     /// Google's "desktop app" secret (not really secret, but required) and
-    /// Todoist's. Microsoft public clients must not send one.
+    /// Todoist's, if its app has one (without it Todoist's sign-in is a
+    /// public client's, PKCE alone, as Doist's CLI signs in). Microsoft
+    /// public clients must not send one.
     pub client_secret: Option<Sensitive<String>>,
     pub auth_url: Url,
     pub token_url: Url,
@@ -87,7 +89,12 @@ impl ProviderSettings {
                 "https://login.microsoftonline.com/common/oauth2/v2.0/token",
                 None,
                 "https://graph.microsoft.com/v1.0/me",
-                &["Calendars.Read", "offline_access", "User.Read"],
+                &[
+                    "Calendars.Read",
+                    "Calendars.Read.Shared",
+                    "offline_access",
+                    "User.Read",
+                ],
                 0,
                 "",
             ),
@@ -159,7 +166,9 @@ impl ProviderSettings {
                 ),
             });
         };
-        let needs_secret = matches!(self.provider, Provider::Google | Provider::Todoist);
+        // Google asks for its desktop client's secret even with PKCE
+        // ("client_secret is missing"); Todoist takes PKCE alone from a public client.
+        let needs_secret = self.provider == Provider::Google;
         let secret = self
             .client_secret
             .as_ref()
@@ -446,13 +455,14 @@ mod tests {
     }
 
     #[test]
-    fn google_and_todoist_need_a_secret_microsoft_sends_none() {
+    fn google_needs_a_secret_todoist_may_have_one_microsoft_sends_none() {
         let c = OAuthConfig::from_sources(
             None,
             &env(&[
                 ("VICA_GOOGLE_CLIENT_ID", "g"),
                 ("VICA_MICROSOFT_CLIENT_ID", "m"),
                 ("VICA_MICROSOFT_CLIENT_SECRET", "ignored"),
+                ("VICA_TODOIST_CLIENT_ID", "t"),
             ]),
             Path::new("oauth.toml"),
         )
@@ -461,6 +471,17 @@ mod tests {
         assert!(msg.contains("VICA_GOOGLE_CLIENT_SECRET"), "{msg}");
         let (id, secret) = c.microsoft.require_client().unwrap();
         assert_eq!((id, secret.is_none()), ("m", true));
+        // A public Todoist app: the id alone.
+        let (id, secret) = c.todoist.require_client().unwrap();
+        assert_eq!((id, secret.is_none()), ("t", true));
+        let with = OAuthConfig::from_sources(
+            Some("[todoist]\nclient_id = \"t\"\nclient_secret = \"s\"\n"),
+            &env(&[]),
+            Path::new("oauth.toml"),
+        )
+        .unwrap();
+        let (_, secret) = with.todoist.require_client().unwrap();
+        assert_eq!(secret.map(|s| s.expose().as_str()), Some("s"));
     }
 
     #[test]

@@ -4,10 +4,14 @@
 //! with a short page, and closes.
 //!
 //! Other requests on the port (a favicon, a request for another path) get a
-//! 404 and are otherwise ignored. A request on the redirect path with the
-//! wrong `state` ends the attempt: it did not come from the sign-in Vica
-//! started. Each connection is read on its own task with a short deadline,
-//! so a browser's idle preconnect cannot hold up the real request.
+//! 404 and are otherwise ignored. A request on the redirect path without the
+//! `state` Vica sent did not come from this sign-in (any web page the user
+//! has open can send the browser to the port, and Todoist's is fixed): it
+//! gets an error page and is otherwise ignored too, so it can neither end
+//! the sign-in nor hand over a code; the listener waits on for the real
+//! answer until its timeout. Each connection is read on its own task with a
+//! short deadline, so a browser's idle preconnect cannot hold up the real
+//! request.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
@@ -33,8 +37,6 @@ pub(crate) enum Callback {
         error: String,
         description: Option<String>,
     },
-    /// The request did not carry the state Vica sent.
-    WrongState,
     /// The state matched but there was neither a code nor an error.
     NoCode,
 }
@@ -127,9 +129,11 @@ async fn serve(stream: TcpStream, path: &str, state: &str) -> Option<Callback> {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let callback = if param("state") != Some(state) {
-        Callback::WrongState
-    } else if let Some(error) = param("error") {
+    if param("state") != Some(state) {
+        let _ = respond(&stream, "400 Bad Request", &page(WRONG_STATE)).await;
+        return None;
+    }
+    let callback = if let Some(error) = param("error") {
         Callback::Error {
             error: error.chars().take(100).collect(),
             description: param("error_description").map(|d| d.chars().take(300).collect()),
@@ -143,7 +147,6 @@ async fn serve(stream: TcpStream, path: &str, state: &str) -> Option<Callback> {
         Callback::Code(_) => ("200 OK", page(CONNECTED)),
         Callback::Error { error, .. } if error == "access_denied" => ("200 OK", page(DENIED)),
         Callback::Error { .. } | Callback::NoCode => ("200 OK", page(FAILED)),
-        Callback::WrongState => ("400 Bad Request", page(WRONG_STATE)),
     };
     let _ = respond(&stream, status, &body).await;
     Some(callback)
@@ -227,7 +230,7 @@ const FAILED: (&str, &str) = (
 );
 const WRONG_STATE: (&str, &str) = (
     "This sign-in did not come from Vica",
-    "The answer did not match the sign-in Vica started, so it was refused and nothing was saved. Close this tab and connect again from Vica.",
+    "This request did not carry what the sign-in Vica started sent, so it was refused and nothing was taken from it. If you are connecting an account, finish in the page Vica opened.",
 );
 const NOT_FOUND: (&str, &str) = ("Not found", "Vica is waiting for the sign-in to finish.");
 const BAD_REQUEST: (&str, &str) = ("Bad request", "Vica could not read this request.");

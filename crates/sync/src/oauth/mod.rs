@@ -2,6 +2,14 @@
 //! PKCE (S256) and a random `state`, a loopback redirect on `127.0.0.1`, the
 //! code exchange, refresh, revocation and the account's label.
 //!
+//! Google's sign-in asks for `access_type=offline` and `prompt=consent`:
+//! Google sends a refresh token only when its consent screen was shown, which
+//! without `prompt=consent` is only the first time a user grants access to the
+//! client, so a repeat sign-in (reconnecting, a second machine) would
+//! otherwise bring none. What the provider granted is checked
+//! ([`scopes::check_granted`]): a grant without calendar (or task) access is
+//! refused before anything is saved.
+//!
 //! This module stores nothing: [`authorize`] returns [`Tokens`] and
 //! [`crate::accounts`] decides where they go (the keychain). The HTTP client
 //! used against token endpoints never follows redirects, and no error built
@@ -9,6 +17,7 @@
 
 mod config;
 mod loopback;
+pub mod scopes;
 
 use std::time::Duration;
 
@@ -23,6 +32,7 @@ use reqwest::{StatusCode, Url};
 use vica_core::model::Provider;
 
 pub use config::{CONFIG_FILE, DEFAULT_TODOIST_PORT, OAuthConfig, ProviderSettings, SETUP_DOC};
+pub use scopes::identity_name;
 
 use crate::error::{Result, SyncError};
 use crate::secrets::{Sensitive, Tokens};
@@ -73,7 +83,9 @@ fn client(settings: &ProviderSettings, redirect_uri: Option<String>) -> Result<C
 /// Runs the whole sign-in: binds the loopback listener, builds the
 /// authorization URL (PKCE S256, random `state`), hands it to `open_url` (which
 /// opens the system browser, or prints it), waits up to `timeout` for the
-/// browser to come back, and exchanges the code. Stores nothing.
+/// browser to come back, exchanges the code, and checks that what was
+/// granted holds what Vica needs ([`SyncError::ScopeNotGranted`] if not).
+/// Stores nothing.
 ///
 /// Dropping the future abandons the attempt and closes the listener.
 pub async fn authorize(
@@ -100,8 +112,11 @@ pub async fn authorize(
         .set_pkce_challenge(challenge)
         .add_scopes(settings.scopes.iter().cloned().map(Scope::new));
     if settings.provider == Provider::Google {
-        // A refresh token, so Vica can sync without asking again.
-        request = request.add_extra_param("access_type", "offline");
+        // A refresh token, so Vica can sync without asking again; Google
+        // sends one only when it shows the consent screen, which `prompt=consent` asks for.
+        request = request
+            .add_extra_param("access_type", "offline")
+            .add_extra_param("prompt", "consent");
     }
     let (url, state) = request.url();
     open_url(&url);
@@ -118,12 +133,6 @@ pub async fn authorize(
                     Some(d) => format!("the provider answered {error} ({d})"),
                     None => format!("the provider answered {error}"),
                 },
-            });
-        }
-        Ok(Callback::WrongState) => {
-            return Err(SyncError::AuthorizationFailed {
-                provider,
-                detail: "the browser's answer did not carry the state Vica sent, so it may not come from this sign-in".into(),
             });
         }
         Ok(Callback::NoCode) => {
@@ -153,12 +162,15 @@ pub async fn authorize(
         .request_async(&http)
         .await
         .map_err(|e| token_error(provider, e, false))?;
-    Ok(tokens_from(&response, &settings.scopes, None))
+    let tokens = tokens_from(&response, &settings.scopes, None);
+    scopes::check_granted(settings.provider, &tokens.scopes)?;
+    Ok(tokens)
 }
 
 /// Trades a refresh token for new tokens. A refresh token the provider no
 /// longer accepts (`invalid_grant`) is [`SyncError::ReconnectNeeded`]. When
-/// the provider does not rotate the refresh token, the old one is kept.
+/// the provider does not rotate the refresh token (Google), the old one is
+/// kept: a refresh token is never replaced by none.
 pub async fn refresh(
     settings: &ProviderSettings,
     http: &reqwest::Client,

@@ -33,6 +33,8 @@ use vica_sync::secrets::{MemoryStore, SecretStore};
 use vica_sync::todoist::{Todoist, TodoistConfig};
 use vica_sync::{Engine, SyncOptions};
 
+pub mod time_travel;
+
 /// The three providers with an API (ICS has no server-side cursor or auth).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
