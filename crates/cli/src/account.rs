@@ -10,12 +10,14 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::{Subcommand, ValueEnum};
+use vica_api::accounts::{AccountState, AccountView};
 use vica_core::Store;
-use vica_core::model::{Account, AccountStatus, Provider};
-use vica_sync::SyncError;
-use vica_sync::accounts::{self, CachedData, ConnectOptions};
+use vica_core::model::{Account, Provider};
+use vica_sync::accounts::{CachedData, ConnectOptions};
 use vica_sync::oauth::{OAuthConfig, Revocation};
 use vica_sync::secrets::{Keychain, SecretStore, Sensitive};
+
+use crate::render;
 
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
@@ -98,7 +100,7 @@ pub fn run(store: Store, command: AccountCommand) -> Result<()> {
             provider: ProviderArg::Ics,
             location,
             ..
-        } => add_ics(&store, location.as_deref()),
+        } => add_ics(store, location.as_deref()),
         AccountCommand::Add {
             provider,
             location,
@@ -120,14 +122,18 @@ pub fn run(store: Store, command: AccountCommand) -> Result<()> {
     }
 }
 
-/// `vica account add ics PATH|URL`: no sign-in, nothing in the keychain.
-fn add_ics(store: &Store, location: Option<&str>) -> Result<()> {
+/// `vica account add ics PATH|URL`: no sign-in; a subscription address goes
+/// to the keychain (it is a secret), a file or folder is named by its path.
+fn add_ics(store: Store, location: Option<&str>) -> Result<()> {
     let Some(location) = location else {
         bail!(
             "give the calendar: `vica account add ics PATH|URL` (an .ics file, a folder of .ics files, or an https:// or webcal:// address)"
         );
     };
-    let account = accounts::connect_ics(store, location)?;
+    let secrets: Arc<dyn SecretStore> = Arc::new(Keychain::new());
+    let store = Mutex::new(store);
+    let account =
+        runtime()?.block_on(vica_api::accounts::connect_ics(&store, &secrets, location))?;
     println!(
         "Connected ICS calendar {} (id {}). Run `vica sync` to fetch it.",
         account.label, account.id
@@ -144,10 +150,8 @@ fn add(
 ) -> Result<()> {
     let result = connect(store, provider, token, no_browser, timeout);
     if let Err(e) = &result
-        && matches!(
-            e.downcast_ref::<SyncError>(),
-            Some(SyncError::NotConfigured { .. })
-        )
+        && e.downcast_ref::<vica_api::Error>()
+            .is_some_and(|e| e.code() == "not_configured")
         && let Ok(dir) = vica_core::paths::config_dir()
     {
         eprintln!(
@@ -177,25 +181,25 @@ fn connect(
             );
         }
         let token = read_token()?;
-        rt.block_on(accounts::connect_with_token(
-            provider, token, &config, &store, &secrets,
+        rt.block_on(vica_api::accounts::connect_token(
+            &store, &secrets, &config, provider, token,
         ))?
     } else {
         let options = ConnectOptions {
             timeout: Duration::from_secs(timeout.max(1)),
         };
         let name = provider.display_name();
-        rt.block_on(accounts::connect(
-            provider,
-            &config,
+        rt.block_on(vica_api::accounts::connect(
             &store,
             &secrets,
+            &config,
+            provider,
             &options,
             |url| {
                 eprintln!("To connect {name}, sign in here:\n\n  {url}\n");
                 if no_browser {
                     eprintln!("Open that address in a browser on this computer.");
-                } else if let Err(e) = open::that_detached(url.as_str()) {
+                } else if let Err(e) = open::that_detached(url) {
                     eprintln!("Could not open a browser ({e}); open the address above yourself.");
                 } else {
                     eprintln!("Opened your browser.");
@@ -209,9 +213,7 @@ fn connect(
     };
     println!(
         "Connected {} account {} (id {}). Run `vica sync` to fetch it.",
-        account.provider.display_name(),
-        account.label,
-        account.id
+        account.provider_name, account.label, account.id
     );
     Ok(())
 }
@@ -235,22 +237,25 @@ fn read_token() -> Result<Sensitive<String>> {
     Ok(Sensitive::new(token))
 }
 
-fn status(a: &Account) -> &'static str {
-    if a.is_demo {
-        "demo"
-    } else if a.keychain_entry.is_none() {
-        "disconnected"
-    } else {
-        match a.status {
-            AccountStatus::Ok => "ok",
-            AccountStatus::NeedsReconnect => "needs reconnect",
+/// The account's state in words: the state the app shows (`vica_api::accounts`).
+fn state(a: &AccountView) -> String {
+    let demo = if a.is_demo { " (demo)" } else { "" };
+    match (a.state, &a.reason, &a.error) {
+        (AccountState::Connected, _, _) => format!("connected{demo}"),
+        (AccountState::NeedsReconnect, _, _) if a.disconnected => "disconnected".into(),
+        (AccountState::NeedsReconnect, Some(why), _) => {
+            format!("needs reconnect: {}", render::one_line(why))
         }
+        (AccountState::NeedsReconnect, None, _) => "needs reconnect".into(),
+        (AccountState::Error, _, Some(e)) => format!("error: {}", render::one_line(e)),
+        (AccountState::Error, _, None) => "error".into(),
     }
 }
 
 fn list(store: &Store, json: bool) -> Result<()> {
-    let accounts = store.accounts()?;
+    let accounts = vica_api::accounts::list(store)?;
     if json {
+        // The accounts as the app's Accounts screen receives them.
         println!("{}", serde_json::to_string_pretty(&accounts)?);
         return Ok(());
     }
@@ -267,34 +272,12 @@ fn list(store: &Store, json: bool) -> Result<()> {
         println!(
             "{:>4}  {:<18} {:<width$}  {}",
             a.id,
-            a.provider.display_name(),
+            a.provider_name,
             a.label,
-            status(a)
+            state(a)
         );
     }
     Ok(())
-}
-
-fn find(store: &Store, wanted: &str) -> Result<Account> {
-    let accounts = store.accounts()?;
-    if let Ok(id) = wanted.parse::<i64>()
-        && let Some(a) = accounts.iter().find(|a| a.id == id)
-    {
-        return Ok(a.clone());
-    }
-    let matching: Vec<&Account> = accounts.iter().filter(|a| a.label == wanted).collect();
-    match matching.as_slice() {
-        [one] => Ok((*one).clone()),
-        [] => bail!("no account {wanted}; `vica account list` shows them"),
-        many => bail!(
-            "{} accounts are labelled {wanted} (ids {}); give the id",
-            many.len(),
-            many.iter()
-                .map(|a| a.id.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
 }
 
 fn ask_keep(account: &Account) -> Result<CachedData> {
@@ -315,17 +298,16 @@ fn ask_keep(account: &Account) -> Result<CachedData> {
 }
 
 fn remove(store: Store, wanted: &str, keep: bool, delete: bool) -> Result<()> {
-    let account = find(&store, wanted)?;
+    let account = vica_api::accounts::find(&store, wanted)?;
     let data = match (keep, delete) {
         (true, _) => CachedData::Keep,
         (_, true) => CachedData::Delete,
         _ => ask_keep(&account)?,
     };
-    let config = OAuthConfig::load_default()?;
     let secrets: Arc<dyn SecretStore> = Arc::new(Keychain::new());
     let store = Mutex::new(store);
-    let done = runtime()?.block_on(accounts::disconnect(
-        account.id, &config, &store, &secrets, data,
+    let done = runtime()?.block_on(vica_api::accounts::disconnect(
+        &store, &secrets, account.id, data,
     ))?;
     let name = account.provider.display_name();
     println!("Disconnected {name} account {}.", account.label);
@@ -340,7 +322,7 @@ fn remove(store: Store, wanted: &str, keep: bool, delete: bool) -> Result<()> {
     if done.keychain_entry_deleted {
         println!("  Its tokens were deleted from the keychain.");
     }
-    match done.data {
+    match data {
         CachedData::Keep => println!(
             "  Its cached events and tasks are kept; `vica account add {}` reconnects it.",
             account.provider.as_str()

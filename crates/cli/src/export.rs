@@ -5,13 +5,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
+use vica_api::export::RowsFormat;
 use vica_core::Store;
 use vica_core::export::{
-    Exported, ReviewHistory, Template, TemplateError, Vault, WriteOutcome, render, rows, write_note,
+    Exported, ReviewHistory, Template, TemplateError, Vault, WriteOutcome, write_note,
 };
 use vica_core::week::WeekKey;
-
-use crate::load_week;
 
 /// What `vica export` was asked to do.
 pub struct ExportArgs {
@@ -91,14 +90,15 @@ pub fn export(store: &Store, args: ExportArgs) -> Result<()> {
         return conflicts(skipped);
     }
 
-    let week = load_week(store, args.week.as_deref())?;
+    let week = args.week.as_deref();
     match &args.output {
         None => {
-            let rendered = render(&week, &template);
+            let (_, rendered) = vica_api::export::markdown(store, &template, week)?;
             warn(&rendered.warning);
             print!("{}", rendered.text);
         }
         Some(dir) if dir.is_dir() => {
+            let week = crate::load_week(store, week)?;
             let vault = Vault::new(dir, &args.pattern)?;
             let Exported {
                 path,
@@ -111,7 +111,7 @@ pub fn export(store: &Store, args: ExportArgs) -> Result<()> {
             conflicts(usize::from(!outcome.written()))?;
         }
         Some(path) => {
-            let rendered = render(&week, &template);
+            let (week, rendered) = vica_api::export::markdown(store, &template, week)?;
             warn(&rendered.warning);
             let outcome = write_note(path, &rendered.text, args.force)?;
             report(week.key, path, outcome);
@@ -139,11 +139,11 @@ fn export_rows(store: &Store, args: &ExportArgs) -> Result<()> {
         ),
         (None, None) => (current, current),
     };
-    let rows = rows::rows(store, &settings, from..=to)?;
-    let text = match args.format {
-        Format::Csv => rows::to_csv(&rows)?,
-        _ => rows::to_json(&rows, from, to)? + "\n",
+    let format = match args.format {
+        Format::Csv => RowsFormat::Csv,
+        _ => RowsFormat::Json,
     };
+    let (text, rows) = vica_api::export::rows_text(store, format, from, to)?;
     match &args.output {
         None => print!("{text}"),
         Some(path) if path.is_dir() => bail!(
@@ -155,8 +155,8 @@ fn export_rows(store: &Store, args: &ExportArgs) -> Result<()> {
                 .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!(
                 "Wrote {} row{} ({from} to {to}) to {}",
-                rows.len(),
-                if rows.len() == 1 { "" } else { "s" },
+                rows,
+                if rows == 1 { "" } else { "s" },
                 path.display()
             );
         }

@@ -1,7 +1,9 @@
 //! `vica`: the weekly review from the terminal, over the same core as the app.
 
 mod account;
+mod config;
 mod export;
+mod period;
 mod render;
 mod sync;
 
@@ -10,15 +12,16 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+use vica_api::period::PeriodKind;
 use vica_core::Store;
-use vica_core::week::{Week, WeekKey};
+use vica_core::week::Week;
 
 /// Vica: your week, reviewed. Calendar events you attended and tasks you
 /// completed, day by day, from a local cache that works offline.
 #[derive(Debug, Parser)]
 #[command(name = "vica", version, about, long_about = None, propagate_version = true)]
 #[command(
-    after_help = "Examples:\n  vica demo                      load the demo data set\n  vica week                      this week, day by day\n  vica week --week 2026-W47      another week\n  vica export --week 2026-W47 -o review.md\n  vica export --from 2026-W01 --to 2026-W47 -o ~/Notes/Reviews\n  vica export --format csv --from 2026-W40 --to 2026-W47 -o hours.csv\n  vica history                   which weeks have a reflection, and the streak"
+    after_help = "Examples:\n  vica demo                      load the demo data set\n  vica week                      this week, day by day\n  vica week --week 2026-W47      another week\n  vica export --week 2026-W47 -o review.md\n  vica export --from 2026-W01 --to 2026-W47 -o ~/Notes/Reviews\n  vica export --format csv --from 2026-W40 --to 2026-W47 -o hours.csv\n  vica month 2026-11             a month rolled up (--json for data)\n  vica quarter 2026-Q4 --vault   a quarter's note in the vault\n  vica history                   which weeks have a reflection, and the streak\n  vica config list               every setting with its value\n  vica config set week_start sunday"
 )]
 struct Cli {
     /// Where Vica keeps its database [default: the OS's per-user data dir]
@@ -83,6 +86,28 @@ enum Command {
         #[arg(long, value_enum, default_value_t = export::Format::Md)]
         format: export::Format,
     },
+    /// Show a calendar month rolled up: totals, categories, each week's share,
+    /// the busiest days, the top projects and what went well.
+    ///
+    /// Weeks that straddle the month's edges count by days: only their days
+    /// inside the month. Prints Markdown (the built-in period template, or
+    /// period.md.j2 in the config folder); --json prints the roll-up as data;
+    /// -o FILE or --vault writes a note.
+    Month {
+        /// The month, like 2026-12 [default: this month]
+        #[arg(value_name = "YYYY-MM")]
+        month: Option<String>,
+        #[command(flatten)]
+        args: period::PeriodArgs,
+    },
+    /// Show a calendar quarter rolled up, like `vica month`.
+    Quarter {
+        /// The quarter, like 2026-Q4 [default: this quarter]
+        #[arg(value_name = "YYYY-Qn")]
+        quarter: Option<String>,
+        #[command(flatten)]
+        args: period::PeriodArgs,
+    },
     /// List past weeks with whether a reflection was written, and the current streak.
     History {
         /// How many weeks to list, this week included
@@ -100,6 +125,16 @@ enum Command {
     },
     /// Show connected accounts, their sources and when each last synced.
     Status,
+    /// Show or change the settings the app's Settings dialog holds.
+    ///
+    /// Time zone, week start, the sync window and interval, working hours,
+    /// the attended-time rules, the reminder and the vault. Values are
+    /// checked by the same code as the Settings dialog; a refused value
+    /// changes nothing. `vica config set --help` lists what each accepts.
+    Config {
+        #[command(subcommand)]
+        command: config::ConfigCommand,
+    },
     /// Fetch what changed at the providers since the last sync.
     ///
     /// Only changes are fetched (sync tokens); an interrupted sync resumes
@@ -108,6 +143,11 @@ enum Command {
         /// Only these sources (name, id or provider id; repeatable)
         #[arg(long, short, value_name = "SOURCE")]
         source: Vec<String>,
+        /// Import history back to this day (YYYY-MM-DD, from 1970-01-01 up
+        /// to today) after the sync; kept as the `history_since` setting, so
+        /// later syncs resume an import that stopped
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
     },
 }
 
@@ -128,7 +168,7 @@ fn run(cli: Cli) -> Result<()> {
     let store = Store::open(&db)?;
     match cli.command {
         Command::Demo => sync::demo(store)?,
-        Command::Sync { source } => sync::sync(store, &source)?,
+        Command::Sync { source, since } => sync::sync(store, &source, since.as_deref())?,
         Command::Week { week, json } => {
             let week = load_week(&store, week.as_deref())?;
             if json {
@@ -159,18 +199,20 @@ fn run(cli: Cli) -> Result<()> {
                 format,
             },
         )?,
+        Command::Month { month, args } => {
+            period::run(&store, PeriodKind::Month, month.as_deref(), args)?;
+        }
+        Command::Quarter { quarter, args } => {
+            period::run(&store, PeriodKind::Quarter, quarter.as_deref(), args)?;
+        }
         Command::History { weeks, json } => export::history(&store, weeks, json)?,
         Command::Account { command } => account::run(store, command)?,
         Command::Status => print!("{}", render::status(&store)?),
+        Command::Config { command } => config::run(store, command)?,
     }
     Ok(())
 }
 
 fn load_week(store: &Store, week: Option<&str>) -> Result<Week> {
-    let settings = store.settings()?;
-    let key = match week {
-        Some(w) => w.parse::<WeekKey>()?,
-        None => WeekKey::current(settings.zone(), settings.week_start),
-    };
-    Ok(Week::load(store, key, &settings)?)
+    Ok(vica_api::week(store, week)?)
 }

@@ -11,6 +11,14 @@ use vica_core::week::Week;
 pub fn week(week: &Week) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}  ({})", week.label, week.time_zone);
+    for g in &week.history_gaps {
+        let _ = writeln!(
+            out,
+            "Note: {} ({})",
+            g.message,
+            one_line(&g.sources.join(", "))
+        );
+    }
     for day in &week.days {
         let _ = writeln!(out);
         let minutes = if day.event_minutes > 0 {
@@ -141,6 +149,7 @@ pub fn status(store: &Store) -> Result<String> {
         return Ok(out);
     }
     let sources = store.sources()?;
+    let views = vica_api::accounts::list(store)?;
     for a in &accounts {
         let demo = if a.is_demo { " [demo]" } else { "" };
         let _ = writeln!(
@@ -150,6 +159,13 @@ pub fn status(store: &Store) -> Result<String> {
             a.label,
             a.status
         );
+        if let Some(why) = views
+            .iter()
+            .find(|v| v.id == a.id)
+            .and_then(|v| v.reason.as_deref())
+        {
+            let _ = writeln!(out, "  needs reconnect: {}", one_line(why));
+        }
         for s in sources.iter().filter(|s| s.account_id == a.id) {
             let (events, tasks) = store.item_counts(s.id)?;
             let state = store.sync_state(s.id)?;
@@ -173,7 +189,7 @@ pub fn status(store: &Store) -> Result<String> {
 }
 
 /// Provider text on one terminal line: control characters (escape sequences included) removed.
-fn one_line(text: &str) -> String {
+pub fn one_line(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c == '\n' || c == '\r' || c == '\t' {

@@ -1,18 +1,19 @@
-//! `vica demo` and `vica sync`: pulling provider data with progress bars.
+//! `vica demo` and `vica sync`: the application layer's sync, rendered as
+//! progress bars on standard error.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use chrono::Utc;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use vica_api::sync::SyncRequest;
 use vica_core::Store;
-use vica_sync::accounts::provider_for;
 use vica_sync::engine::Progress;
+use vica_sync::import::Cancel;
 use vica_sync::oauth::OAuthConfig;
 use vica_sync::secrets::{Keychain, SecretStore};
-use vica_sync::{Engine, SyncEvent, SyncOptions, SyncReport};
+use vica_sync::{SyncEvent, SyncReport};
 
 /// Progress bars on standard error, one per source.
 fn progress_bars() -> Progress {
@@ -50,6 +51,42 @@ fn progress_bars() -> Progress {
                     }
                 }
             }
+            SyncEvent::HistoryProgress {
+                source_id,
+                since,
+                reached,
+                items,
+            } => {
+                let bar = bars.entry(-source_id).or_insert_with(|| {
+                    let bar = multi.add(
+                        ProgressBar::new_spinner()
+                            .with_style(style.clone())
+                            .with_prefix(format!("history of source {source_id}")),
+                    );
+                    bar.enable_steady_tick(Duration::from_millis(120));
+                    bar
+                });
+                bar.set_message(format!(
+                    "back to {} of {since}, {items} items",
+                    reached.date_naive()
+                ));
+            }
+            SyncEvent::HistoryFinished {
+                source_id,
+                since,
+                reached,
+                stopped,
+            } => {
+                if let Some(bar) = bars.remove(&-source_id) {
+                    match stopped {
+                        None => bar.finish_with_message(format!("✓ history back to {since}")),
+                        Some(why) => bar.abandon_with_message(format!(
+                            "✗ stopped at {} ({why}); the next sync resumes there",
+                            reached.date_naive()
+                        )),
+                    }
+                }
+            }
         }
     })
 }
@@ -61,18 +98,10 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// `vica demo`.
+/// `vica demo`: loads the demo for the user's today (`vica_api::demo`).
 pub fn demo(store: Store) -> Result<()> {
     let store = Arc::new(Mutex::new(store));
-    let today = {
-        let s = store.lock().unwrap_or_else(|e| e.into_inner());
-        Utc::now().with_timezone(&s.settings()?.zone()).date_naive()
-    };
-    let report = runtime()?.block_on(vica_sync::demo::sync_demo(
-        store.clone(),
-        today,
-        progress_bars(),
-    ))?;
+    let report = runtime()?.block_on(vica_api::demo::load(&store, progress_bars()))?;
     let failed = print_failures(&report.reports);
     println!(
         "Loaded the demo data: {} accounts, {} sources, {} items, synced from the built-in demo servers",
@@ -84,65 +113,88 @@ pub fn demo(store: Store) -> Result<()> {
     Ok(())
 }
 
-/// `vica sync`: every account (or the sources named in `only`).
-pub fn sync(store: Store, only: &[String]) -> Result<()> {
-    let accounts = store.accounts()?;
-    if accounts.is_empty() {
+/// `vica sync`: every account (or the sources named in `only`), as the app
+/// syncs them (`vica_api::sync::sync_all`), then the history import
+/// (`vica_api::sync::import_history`) back to `since` (saved as the
+/// `history_since` setting) or the setting's day.
+pub fn sync(mut store: Store, only: &[String], since: Option<&str>) -> Result<()> {
+    if let Some(since) = since {
+        // Refused before anything syncs: a date in the future or before 1970.
+        vica_api::settings::parse_history_since(since)?;
+    }
+    if store.accounts()?.is_empty() {
         bail!("no accounts yet: run `vica demo` to try Vica with demo data");
     }
-    let sources = store.sources()?;
-    let ids: Option<Vec<i64>> = (!only.is_empty()).then(|| {
-        sources
-            .iter()
-            .filter(|s| {
-                only.iter()
-                    .any(|o| o == &s.name || o == &s.id.to_string() || o == &s.provider_id)
-            })
-            .map(|s| s.id)
-            .collect()
-    });
-    if ids.as_ref().is_some_and(Vec::is_empty) {
-        bail!(
-            "no source matches {}; `vica status` lists them",
-            only.join(", ")
+    if let Some(since) = since {
+        vica_api::settings::set(&mut store, "history_since", since)?;
+    }
+    let request = SyncRequest {
+        demo: false,
+        only: if only.is_empty() {
+            None
+        } else {
+            Some(vica_api::sync::sources_named(&store, only)?)
+        },
+    };
+    let store = Arc::new(Mutex::new(store));
+    let secrets: Arc<dyn SecretStore> = Arc::new(Keychain::new());
+    let oauth = OAuthConfig::load_default();
+    let rt = runtime()?;
+    let summary = rt.block_on(vica_api::sync::sync_all(
+        &store,
+        &secrets,
+        &oauth,
+        &request,
+        progress_bars(),
+    ))?;
+    if let Some(e) = &summary.ics_not_secured {
+        eprintln!("ICS calendar addresses were not moved to the keychain: {e}");
+    }
+    for failure in &summary.failures {
+        match &failure.account {
+            Some(label) => eprintln!("{label}: skipped: {}", failure.error),
+            None => eprintln!("error: the demo: {}", failure.error),
+        }
+    }
+    print_failures(&summary.reports);
+    let imported = rt.block_on(vica_api::sync::import_history(
+        &store,
+        &secrets,
+        &oauth,
+        &request,
+        progress_bars(),
+        &Cancel::new(),
+    ))?;
+    for failure in &imported.failures {
+        if let Some(label) = &failure.account {
+            eprintln!("{label}: history not imported: {}", failure.error);
+        }
+    }
+    for report in imported.stopped() {
+        eprintln!(
+            "{}: history import stopped at {} ({}); the next `vica sync` resumes there",
+            report.name,
+            report.reached.date_naive(),
+            report.stopped.as_deref().unwrap_or_default()
         );
     }
-    let settings = store.settings()?;
-    let options = SyncOptions::from_settings(&settings);
-    let store = Arc::new(Mutex::new(store));
-    let rt = runtime()?;
-    if accounts.iter().any(|a| a.is_demo) {
-        let today = Utc::now().date_naive();
-        let report = rt.block_on(vica_sync::demo::sync_demo(
-            store.clone(),
-            today,
-            progress_bars(),
-        ))?;
-        print_failures(&report.reports);
-    }
-    let engine = Engine::new(store.clone(), options);
-    let oauth = OAuthConfig::load_default()?;
-    let secrets: Arc<dyn SecretStore> = Arc::new(Keychain::new());
-    let mut failed = 0;
-    for account in accounts.iter().filter(|a| !a.is_demo) {
-        let provider = match provider_for(account, &oauth, secrets.clone(), settings.zone()) {
-            Ok(p) => p,
-            Err(e) => {
-                eprintln!("{}: skipped: {e}", account.label);
-                failed += 1;
-                continue;
-            }
-        };
-        let report =
-            rt.block_on(engine.sync_account(account.id, provider, ids.as_deref(), progress_bars()));
-        failed += print_failures(std::slice::from_ref(&report));
-    }
+    let failed = summary.failed();
     if failed > 0 {
-        bail!("{failed} sources failed to sync; `vica status` shows their errors");
+        let offline = if summary.outcome().offline {
+            " (offline: no provider could be reached)"
+        } else {
+            ""
+        };
+        bail!("{failed} sources failed to sync{offline}; `vica status` shows their errors");
+    }
+    let stopped = imported.stopped().count() + imported.failures.len();
+    if stopped > 0 {
+        bail!(
+            "the history import of {stopped} sources stopped short; run `vica sync` again to resume"
+        );
     }
     Ok(())
 }
-
 fn print_failures(reports: &[SyncReport]) -> usize {
     let mut failed = 0;
     for r in reports {

@@ -474,3 +474,109 @@ fn history_lists_weeks_with_a_reflection_and_the_streak() {
         .assert()
         .failure();
 }
+
+#[test]
+fn an_account_that_needs_reconnecting_says_why_in_account_list_and_status() {
+    use vica_core::model::{AccountStatus, Provider};
+    let dir = tempfile::tempdir().unwrap();
+    let reason = "Google Calendar refused: this account's sign-in lacks a permission Vica needs (Request had insufficient authentication scopes.); reconnect the account and allow everything Vica asks for (read-only access to its calendars or tasks)";
+    {
+        let db = vica_core::paths::database_path(dir.path()).unwrap();
+        let store = vica_core::Store::open(&db).unwrap();
+        let refused = store
+            .add_account(
+                Provider::Google,
+                "alice@example.com",
+                Some("google:alice@example.com"),
+                false,
+            )
+            .unwrap();
+        store
+            .set_account_status(refused.id, AccountStatus::NeedsReconnect)
+            .unwrap();
+        store
+            .record_account_refresh(refused.id, Some(reason))
+            .unwrap();
+        // Disconnected with its data kept: nothing to explain.
+        let kept = store
+            .add_account(Provider::Microsoft, "bob@example.com", None, false)
+            .unwrap();
+        store
+            .set_account_status(kept.id, AccountStatus::NeedsReconnect)
+            .unwrap();
+        store
+            .record_account_refresh(kept.id, Some("an old error"))
+            .unwrap();
+    }
+
+    let out = vica(dir.path()).args(["account", "list"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = |label: &str| text.lines().find(|l| l.contains(label)).unwrap().to_owned();
+    assert!(
+        line("alice@example.com").ends_with(&format!("needs reconnect: {reason}")),
+        "{text}"
+    );
+    assert!(line("bob@example.com").ends_with("disconnected"), "{text}");
+
+    let out = vica(dir.path())
+        .args(["account", "list", "--json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The app's account list: its state and why.
+    assert_eq!(json[0]["state"], "needs_reconnect");
+    assert_eq!(json[0]["reason"], reason);
+    assert_eq!(json[1]["state"], "needs_reconnect");
+    assert_eq!(json[1]["reason"], serde_json::Value::Null);
+    assert_eq!(json[1]["disconnected"], true);
+
+    vica(dir.path())
+        .arg("status")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "needs reconnect: {reason}"
+        )))
+        .stdout(predicate::str::contains("an old error").not());
+}
+
+/// `vica sync --since` refuses a day in the future, before 1970, or not a
+/// date, with what it accepts, before anything syncs or is saved; a good day
+/// is kept as the `history_since` setting.
+#[test]
+fn sync_since_refuses_a_bad_day_and_keeps_a_good_one() {
+    let dir = tempfile::tempdir().unwrap();
+    for (since, says) in [
+        ("2999-01-01", "is in the future"),
+        ("1969-12-31", "is before 1970-01-01"),
+        ("last spring", "YYYY-MM-DD"),
+        ("2024-02-30", "YYYY-MM-DD"),
+    ] {
+        vica(dir.path())
+            .args(["sync", "--since", since])
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(says).and(predicate::str::contains("1970-01-01")));
+        vica(dir.path())
+            .args(["config", "get", "history_since"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("off"));
+    }
+    // A good day with no account: nothing to sync (and nothing saved yet).
+    vica(dir.path())
+        .args(["sync", "--since", "2024-01-01"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no accounts yet"));
+    vica(dir.path())
+        .args(["config", "set", "history_since", "2024-01-01"])
+        .assert()
+        .success();
+    vica(dir.path())
+        .args(["config", "get", "history_since"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2024-01-01"));
+}
