@@ -18,6 +18,7 @@ const LICENSES_JSON: &str = include_str!("../third-party-licenses.json");
 
 /// Where a bundled package comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum PackageSource {
     /// A Rust crate linked into the binary.
@@ -28,6 +29,8 @@ pub enum PackageSource {
 
 /// One bundled third-party package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "BundledPackage"))]
 pub struct Package {
     pub name: String,
     pub version: String,
@@ -43,6 +46,7 @@ struct LicenseFile {
 
 /// The packages that share one license expression.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct LicenseGroup {
     pub license: String,
     pub packages: Vec<Package>,
@@ -50,6 +54,7 @@ pub struct LicenseGroup {
 
 /// What the About panel shows.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct About {
     pub name: String,
     pub version: String,

@@ -6,11 +6,15 @@ use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_dialog::DialogExt;
+
+use crate::dialogs;
+use vica_api::period::{PeriodExportResult, PeriodKind};
 use vica_core::categories::Assignment;
 use vica_core::export::ReviewHistory;
 use vica_core::model::Reflection;
-use vica_core::settings::Settings;
-use vica_core::week::Week;
+use vica_core::period::Period;
+use vica_core::settings::{Settings, WorkingHoursSetting};
+use vica_core::week::{MonthGrid, Week};
 
 use crate::error::{IpcError, IpcResult};
 use crate::export::{CopyResult, ExportResult, RowsFormat, RowsResult};
@@ -21,6 +25,22 @@ use crate::sync::SyncStatus;
 #[tauri::command]
 pub async fn get_week(state: State<'_, AppState>, week: Option<String>) -> IpcResult<Week> {
     state.week(week.as_deref())
+}
+
+/// The month that holds `date` (this month when absent) as the date picker
+/// shows it: its weeks as the user counts them.
+#[tauri::command]
+pub async fn month_grid(
+    state: State<'_, AppState>,
+    date: Option<chrono::NaiveDate>,
+) -> IpcResult<MonthGrid> {
+    state.month(date)
+}
+
+/// Why saving would refuse these working hours; null when they are fine.
+#[tauri::command]
+pub fn working_hours_problem(hours: WorkingHoursSetting) -> Option<String> {
+    vica_api::settings::working_hours_problem(&hours)
 }
 
 /// Replaces the reflection written for the week `week` ("2026-W47").
@@ -52,6 +72,7 @@ pub fn startup_error(state: State<'_, AppState>) -> Option<IpcError> {
 
 /// About this build and where it keeps its data.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct AppInfo {
     pub version: String,
     pub data_dir: Option<String>,
@@ -77,6 +98,21 @@ pub async fn sync_now<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>)
 #[tauri::command]
 pub async fn sync_status(state: State<'_, AppState>) -> IpcResult<SyncStatus> {
     state.sync_status()
+}
+
+/// Stops the history import under way after its current page; the next
+/// sync resumes it. Whether one was running.
+#[tauri::command]
+pub async fn cancel_history_import(state: State<'_, AppState>) -> IpcResult<bool> {
+    Ok(state.syncer()?.cancel_import())
+}
+
+/// How far back each source's history import has reached.
+#[tauri::command]
+pub async fn history_status(
+    state: State<'_, AppState>,
+) -> IpcResult<Vec<vica_api::sync::HistoryStatus>> {
+    state.history_status()
 }
 
 /// Includes a source in the review and in sync, or leaves it out.
@@ -146,26 +182,46 @@ pub async fn export_save_as<R: Runtime>(
 }
 
 /// Writes the week `week` again to the file chosen for it in "Save as…":
-/// merging again, or replacing the file whole when `force`.
+/// merging again, or, when `force`, replacing the file whole once the user
+/// said yes in a system dialog (`None` when they did not).
 #[tauri::command]
-pub async fn export_save_again(
+pub async fn export_save_again<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     week: String,
     force: bool,
-) -> IpcResult<ExportResult> {
-    state.export_again(&week, force)
+) -> IpcResult<Option<ExportResult>> {
+    if force {
+        let path = state.save_target(&week)?;
+        if !dialogs::confirm_overwrite(&app, &path, OVERWRITE_WHY).await {
+            return Ok(None);
+        }
+    }
+    state.export_again(&week, force).map(Some)
 }
 
 /// Writes the week `week` into the vault set in the settings. A file in
-/// conflict is left alone unless `force`.
+/// conflict is left alone, unless `force` and the user says yes in a system
+/// dialog (`None` when they do not).
 #[tauri::command]
-pub async fn export_to_vault(
+pub async fn export_to_vault<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     week: String,
     force: bool,
-) -> IpcResult<ExportResult> {
-    state.export_to_vault(&week, force)
+) -> IpcResult<Option<ExportResult>> {
+    if force {
+        let path = state.vault_note(&week)?;
+        if !dialogs::confirm_overwrite(&app, &path, OVERWRITE_WHY).await {
+            return Ok(None);
+        }
+    }
+    state.export_to_vault(&week, force).map(Some)
 }
+
+/// What the overwrite confirmation says first.
+const OVERWRITE_WHY: &str =
+    "This note was changed outside Vica's markers, or was not written by Vica.";
 
 /// Asks where to save the week `week`'s rows as CSV or JSON (a native save
 /// dialog) and writes them there. `None` when the user cancels.
@@ -211,30 +267,52 @@ pub async fn set_series_choice(
     state.set_series_choice(source_id, &series_id, choice)
 }
 
-/// A folder chosen in a native dialog (the vault), or `None` when cancelled.
+/// Asks for the vault folder in the system's folder dialog and keeps it;
+/// the settings as they are now (unchanged when the user cancels). The
+/// window cannot name the folder: `save_settings` keeps the one chosen here.
 #[tauri::command]
-pub async fn pick_folder<R: Runtime>(
+pub async fn choose_vault<R: Runtime>(
     app: AppHandle<R>,
-    start: Option<String>,
-) -> IpcResult<Option<String>> {
-    let mut dialog = app.dialog().file().set_title("Choose your notes folder");
-    if let Some(start) = start.filter(|s| std::path::Path::new(s).is_dir()) {
-        dialog = dialog.set_directory(start);
+    state: State<'_, AppState>,
+) -> IpcResult<Settings> {
+    let current = state.settings()?.vault_dir.map(std::path::PathBuf::from);
+    match dialogs::choose_folder(&app, "Choose your notes folder", current.as_deref()).await {
+        Some(dir) => state.set_vault_dir(Some(&dir)),
+        None => state.settings(),
     }
-    if let Some(window) = app.get_webview_window("main") {
-        dialog = dialog.set_parent(&window);
-    }
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    dialog.pick_folder(move |path| {
-        let _ = tx.send(path);
-    });
-    let Some(path) = rx.await.ok().flatten() else {
-        return Ok(None);
-    };
-    let path = path
-        .into_path()
-        .map_err(|err| IpcError::new("io", format!("cannot use that folder: {err}")))?;
-    Ok(Some(path.display().to_string()))
+}
+
+/// Forgets the vault folder ("Save as…" still works).
+#[tauri::command]
+pub async fn clear_vault(state: State<'_, AppState>) -> IpcResult<Settings> {
+    state.set_vault_dir(None)
+}
+
+/// The month ("2026-12") or quarter ("2026-Q4") `key` rolled up, or the one
+/// holding `date` ("2026-11-16"), or the current one.
+#[tauri::command]
+pub async fn get_period(
+    state: State<'_, AppState>,
+    kind: PeriodKind,
+    key: Option<String>,
+    date: Option<chrono::NaiveDate>,
+) -> IpcResult<Period> {
+    state.period(kind, key.as_deref(), date)
+}
+
+/// Writes the month or quarter `key` into the vault; with `force`, whole,
+/// once the user said yes in a system dialog (a conflict result otherwise).
+#[tauri::command]
+pub async fn export_period_to_vault<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    kind: PeriodKind,
+    key: String,
+    force: bool,
+) -> IpcResult<PeriodExportResult> {
+    let confirmed = !force
+        || dialogs::confirm_overwrite(&app, &state.period_note(kind, &key)?, OVERWRITE_WHY).await;
+    state.export_period_to_vault(kind, &key, force && confirmed)
 }
 
 /// The last weeks up to this one, which have a reflection, and the streak.

@@ -6,9 +6,11 @@ use serde::Serialize;
 /// message meant for people.
 ///
 /// Codes: `invalid_week`, `invalid_setting`, `database`, `disk_full`,
-/// `read_only`, `busy`, `not_found`, `io`, `clipboard`, `internal` (and the
-/// account and link codes of their modules).
+/// `read_only`, `busy`, `not_found`, `io`, `clipboard`, `internal`, the
+/// application layer's ([`vica_api::Error::code`]: the account codes,
+/// `network` for a provider out of reach) and the link codes of their module.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct IpcError {
     pub code: String,
     pub message: String,
@@ -31,43 +33,23 @@ impl std::fmt::Display for IpcError {
 
 impl std::error::Error for IpcError {}
 
+/// The store's and the exports' errors get their codes from the application
+/// layer ([`vica_api::Error::code`]), the one place that names them.
 impl From<vica_core::Error> for IpcError {
     fn from(err: vica_core::Error) -> IpcError {
-        use vica_core::Error as E;
-        let code = match &err {
-            E::InvalidWeek { .. } => "invalid_week",
-            E::InvalidTimeZone(_) | E::InvalidSetting { .. } => "invalid_setting",
-            E::DatabaseUnreadable { .. }
-            | E::DatabaseTooNew { .. }
-            | E::Migration { .. }
-            | E::Sqlite(_) => "database",
-            E::DiskFull => "disk_full",
-            E::ReadOnly => "read_only",
-            E::Busy { .. } => "busy",
-            E::NotFound(_) => "not_found",
-            E::NoDataDir | E::Io { .. } => "io",
-            _ => "internal",
-        };
-        IpcError::new(code, err.to_string())
+        vica_api::Error::from(err).into()
     }
 }
 
 impl From<vica_core::export::ExportError> for IpcError {
     fn from(err: vica_core::export::ExportError) -> IpcError {
-        use vica_core::export::ExportError as E;
-        let code = match &err {
-            E::Pattern { .. } => "invalid_setting",
-            E::Range(_) => "invalid_week",
-            E::Io { .. } => "io",
-            E::Core(_) => {
-                return match err {
-                    E::Core(core) => IpcError::from(core),
-                    other => IpcError::new("internal", other.to_string()),
-                };
-            }
-            _ => "internal",
-        };
-        IpcError::new(code, err.to_string())
+        vica_api::Error::from(err).into()
+    }
+}
+
+impl From<vica_api::Error> for IpcError {
+    fn from(err: vica_api::Error) -> IpcError {
+        IpcError::new(err.code(), err.to_string())
     }
 }
 

@@ -7,9 +7,11 @@
 //! [`accounts`] connects and disconnects accounts (the system browser opened
 //! with the opener plugin from Rust) and turns the first run's demo on and off,
 //! [`links`] opens an item at its provider (http and https links only),
-//! [`commands`] are thin calls into `vica-core` and `vica-sync` (with the
+//! [`commands`] are thin calls into the application layer `vica-api` and
+//! `vica-core` (with the
 //! clipboard, dialog and notification plugins used from Rust only),
-//! [`export`] shapes export results for the window, [`about`] is the About
+//! [`dialogs`] are the native folder and overwrite dialogs the window asks for,
+//! [`export`] re-exports the export results the window receives, [`about`] is the About
 //! panel (version, data folder, bundled licenses), and [`error`] is the one
 //! error type that crosses the IPC boundary. It is the only crate that
 //! depends on Tauri.
@@ -17,12 +19,15 @@
 pub mod about;
 pub mod accounts;
 pub mod commands;
+pub mod dialogs;
 pub mod error;
 pub mod export;
 pub mod links;
 pub mod reminder;
 pub mod state;
 pub mod sync;
+#[cfg(test)]
+mod typescript;
 
 use tauri::{AppHandle, Builder, Manager, Runtime, Wry};
 
@@ -53,6 +58,8 @@ pub fn app<R: Runtime>(builder: Builder<R>, state: state::AppState) -> Builder<R
         })
         .invoke_handler(tauri::generate_handler![
             commands::get_week,
+            commands::month_grid,
+            commands::working_hours_problem,
             commands::save_reflection,
             commands::get_settings,
             commands::save_settings,
@@ -60,6 +67,8 @@ pub fn app<R: Runtime>(builder: Builder<R>, state: state::AppState) -> Builder<R
             commands::startup_error,
             commands::sync_now,
             commands::sync_status,
+            commands::cancel_history_import,
+            commands::history_status,
             commands::set_source_included,
             commands::export_copy,
             commands::export_save_as,
@@ -67,8 +76,11 @@ pub fn app<R: Runtime>(builder: Builder<R>, state: state::AppState) -> Builder<R
             commands::export_to_vault,
             commands::export_rows,
             commands::set_series_choice,
-            commands::pick_folder,
+            commands::choose_vault,
+            commands::clear_vault,
             commands::review_history,
+            commands::get_period,
+            commands::export_period_to_vault,
             commands::open_link,
             accounts::list_accounts,
             accounts::choose_demo,

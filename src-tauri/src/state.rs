@@ -6,10 +6,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use vica_core::Store;
 use vica_core::categories::Assignment;
-use vica_core::export::{ReviewHistory, Template, Vault, render, write_note};
+use vica_core::export::{ReviewHistory, Template, Vault};
 use vica_core::model::Reflection;
 use vica_core::settings::Settings;
-use vica_core::week::{Week, WeekKey};
+use vica_core::week::{MonthGrid, Week, WeekKey};
 
 use crate::error::{IpcError, IpcResult};
 use crate::export::{ExportResult, RowsFormat, RowsResult};
@@ -96,13 +96,11 @@ impl AppState {
 
     /// The week `key` ("2026-W47"), or the current week in the user's zone.
     pub fn week(&self, key: Option<&str>) -> IpcResult<Week> {
-        let store = self.store()?;
-        let settings = store.settings()?;
-        let key = match key {
-            Some(key) => key.parse::<WeekKey>()?,
-            None => WeekKey::current(settings.zone(), settings.week_start),
-        };
-        Ok(Week::load(&store, key, &settings)?)
+        Ok(vica_api::week(&*self.store()?, key)?)
+    }
+
+    pub fn month(&self, date: Option<chrono::NaiveDate>) -> IpcResult<MonthGrid> {
+        Ok(vica_api::month(&*self.store()?, date)?)
     }
 
     /// Replaces the reflection written for the week `key`.
@@ -115,9 +113,41 @@ impl AppState {
         Ok(self.store()?.settings()?)
     }
 
-    /// Validates and saves every setting; nothing is written if one is invalid.
+    /// Validates and saves every setting but the vault folder, which only
+    /// the native folder dialog sets ([`AppState::set_vault_dir`]): whatever
+    /// the window sends for it is ignored. Nothing is written if a setting
+    /// is invalid.
     pub fn save_settings(&self, settings: &Settings) -> IpcResult<()> {
-        Ok(self.store()?.save_settings(settings)?)
+        vica_api::settings::save(&mut *self.store()?, settings)?;
+        Ok(())
+    }
+
+    /// Sets the vault folder to one the user chose in the native dialog (an
+    /// existing folder), or clears it; the settings as saved.
+    pub fn set_vault_dir(&self, dir: Option<&Path>) -> IpcResult<Settings> {
+        Ok(vica_api::settings::set_vault_dir(&mut *self.store()?, dir)?)
+    }
+
+    /// Where the week `key`'s note goes in the vault.
+    pub fn vault_note(&self, key: &str) -> IpcResult<PathBuf> {
+        Ok(vica_api::export::vault_note(&*self.store()?, key)?)
+    }
+
+    /// The file chosen in "Save as…" for the week `key`.
+    pub fn save_target(&self, key: &str) -> IpcResult<PathBuf> {
+        let week = key.parse::<WeekKey>()?;
+        match self
+            .save_target
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+        {
+            Some((saved, path)) if saved == week => Ok(path),
+            _ => Err(IpcError::new(
+                "not_found",
+                format!("no file was chosen for {week}: use Save as… again"),
+            )),
+        }
     }
 
     /// Whether a sync runs, how the last one ended, and every source.
@@ -125,6 +155,12 @@ impl AppState {
         let syncer = self.syncer()?;
         let store = self.store()?;
         Ok(syncer.status(&store)?)
+    }
+
+    /// How far back each source's history import has reached.
+    pub fn history_status(&self) -> IpcResult<Vec<vica_api::sync::HistoryStatus>> {
+        let store = self.store()?;
+        Ok(vica_api::sync::history_status(&store)?)
     }
 
     /// Includes a source in the review (and in sync) or leaves it out.
@@ -136,19 +172,14 @@ impl AppState {
     /// default one. A broken template is not an error here: rendering falls
     /// back to the default and returns a warning.
     pub fn template(&self) -> IpcResult<Template> {
-        match &self.config_dir {
-            Some(dir) => Ok(Template::user(dir)?),
-            None => Ok(Template::builtin()),
-        }
+        Ok(vica_api::export::template(self.config_dir.as_deref())?)
     }
 
     /// The week `key` (or this week) as Markdown, with the user's template,
     /// as it goes on the clipboard: no markers.
     pub fn markdown(&self, key: Option<&str>) -> IpcResult<(Week, vica_core::export::Rendered)> {
         let template = self.template()?;
-        let week = self.week(key)?;
-        let rendered = render(&week, &template);
-        Ok((week, rendered))
+        Ok(vica_api::export::markdown(&*self.store()?, &template, key)?)
     }
 
     /// A file name for the week's note, from the vault pattern's last part
@@ -171,30 +202,24 @@ impl AppState {
     /// `vica_core::export::write_note`): a new note, the generated part of an
     /// existing one replaced, or a conflict left alone unless `force`.
     pub fn export_file(&self, key: &str, path: &Path, force: bool) -> IpcResult<ExportResult> {
-        let (week, rendered) = self.markdown(Some(key))?;
-        let outcome = write_note(path, &rendered.text, force)?;
-        Ok(ExportResult::new(week.key, path, outcome, rendered.warning))
+        let template = self.template()?;
+        Ok(vica_api::export::to_file(
+            &*self.store()?,
+            &template,
+            Some(key),
+            path,
+            force,
+        )?)
     }
 
     /// Writes the week `key`'s rows as CSV or JSON to `path` (replaced whole).
     pub fn export_rows(&self, key: &str, format: RowsFormat, path: &Path) -> IpcResult<RowsResult> {
-        let week = key.parse::<WeekKey>()?;
-        let store = self.store()?;
-        let settings = store.settings()?;
-        let rows = vica_core::export::rows::rows(&store, &settings, week..=week)?;
-        let text = match format {
-            RowsFormat::Csv => vica_core::export::rows::to_csv(&rows)?,
-            RowsFormat::Json => vica_core::export::rows::to_json(&rows, week, week)?,
-        };
-        std::fs::write(path, text).map_err(|err| {
-            IpcError::new("io", format!("cannot write {}: {err}", path.display()))
-        })?;
-        Ok(RowsResult {
-            week,
+        Ok(vica_api::export::rows_to_file(
+            &*self.store()?,
+            key,
             format,
-            path: path.display().to_string(),
-            rows: rows.len(),
-        })
+            path,
+        )?)
     }
 
     /// Sets how a recurring series counts ("count this as focus"); `None`
@@ -222,38 +247,59 @@ impl AppState {
 
     /// Writes the week `key` again to the file last chosen for it in "Save as…".
     pub fn export_again(&self, key: &str, force: bool) -> IpcResult<ExportResult> {
-        let week = key.parse::<WeekKey>()?;
-        let target = self
-            .save_target
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        match target {
-            Some((saved, path)) if saved == week => self.export_file(key, &path, force),
-            _ => Err(IpcError::new(
-                "not_found",
-                format!("no file was chosen for {week}: use Save as… again"),
-            )),
-        }
+        let path = self.save_target(key)?;
+        self.export_file(key, &path, force)
     }
 
     /// Exports the week `key` into the vault set in the settings.
     pub fn export_to_vault(&self, key: &str, force: bool) -> IpcResult<ExportResult> {
-        let settings = self.settings()?;
-        let Some(dir) = settings
-            .vault_dir
-            .as_deref()
-            .filter(|d| !d.trim().is_empty())
-        else {
-            return Err(IpcError::new(
-                "invalid_setting",
-                "no vault folder is set: choose one in Settings",
-            ));
-        };
-        let vault = Vault::new(dir, &settings.vault_pattern)?;
         let template = self.template()?;
-        let week = self.week(Some(key))?;
-        Ok(vault.export(&week, &template, force)?.into())
+        Ok(vica_api::export::to_vault(
+            &*self.store()?,
+            &template,
+            Some(key),
+            force,
+        )?)
+    }
+
+    /// The month or quarter `key` rolled up, or the one holding `date`,
+    /// or the current one.
+    pub fn period(
+        &self,
+        kind: vica_api::period::PeriodKind,
+        key: Option<&str>,
+        date: Option<chrono::NaiveDate>,
+    ) -> IpcResult<vica_core::period::Period> {
+        let store = self.store()?;
+        Ok(match date {
+            Some(date) => vica_api::period::period_holding(&store, kind, date)?,
+            None => vica_api::period::period(&store, kind, key)?,
+        })
+    }
+
+    /// Where the month or quarter `key`'s note goes in the vault.
+    pub fn period_note(&self, kind: vica_api::period::PeriodKind, key: &str) -> IpcResult<PathBuf> {
+        let store = self.store()?;
+        let period = kind.key(&store, Some(key))?;
+        Ok(vica_api::period::vault(&store)?.path_for(period))
+    }
+
+    /// Writes the month or quarter `key` into the vault, with the user's
+    /// period template (`period.md.j2` in the config folder) or the default.
+    pub fn export_period_to_vault(
+        &self,
+        kind: vica_api::period::PeriodKind,
+        key: &str,
+        force: bool,
+    ) -> IpcResult<vica_api::period::PeriodExportResult> {
+        let template = vica_api::period::template(self.config_dir.as_deref())?;
+        Ok(vica_api::period::to_vault(
+            &*self.store()?,
+            &template,
+            kind,
+            Some(key),
+            force,
+        )?)
     }
 
     /// The last [`HISTORY_WEEKS`] weeks up to this one, which have a
@@ -313,7 +359,7 @@ mod tests {
         let today = chrono::Utc::now()
             .with_timezone(&state.settings().unwrap().zone())
             .date_naive();
-        vica_fakes::demo::install(&mut state.store().unwrap(), today).unwrap();
+        vica_demo::install(&mut state.store().unwrap(), today).unwrap();
         let before = state.week(None).unwrap();
         let busiest = before
             .totals
@@ -434,8 +480,8 @@ mod tests {
 
         let vault = dir.path().join("vault");
         std::fs::create_dir_all(&vault).unwrap();
+        state.set_vault_dir(Some(&vault)).unwrap();
         let mut settings = state.settings().unwrap();
-        settings.vault_dir = Some(vault.display().to_string());
         settings.vault_pattern = "Reviews/{year}-W{week}.md".into();
         state.save_settings(&settings).unwrap();
         state
@@ -496,18 +542,67 @@ mod tests {
     #[test]
     fn a_vault_that_is_gone_or_a_bad_pattern_is_an_error() {
         let (dir, state) = fresh();
-        let mut settings = state.settings().unwrap();
-        settings.vault_dir = Some(dir.path().join("nowhere").display().to_string());
-        state.save_settings(&settings).unwrap();
+        // A folder that is not there is refused, as the CLI refuses it.
+        let gone = dir.path().join("gone");
+        assert_eq!(
+            state.set_vault_dir(Some(&gone)).unwrap_err().code,
+            "invalid_setting"
+        );
+        // Chosen while it was there, then removed: exporting says so.
+        std::fs::create_dir_all(&gone).unwrap();
+        state.set_vault_dir(Some(&gone)).unwrap();
+        std::fs::remove_dir(&gone).unwrap();
         assert_eq!(
             state.export_to_vault("2026-W47", false).unwrap_err().code,
             "io"
         );
-        settings.vault_dir = Some(dir.path().display().to_string());
-        settings.vault_pattern = "../{week}.md".into();
+        state.set_vault_dir(Some(dir.path())).unwrap();
+        for bad in ["../{week}.md", ".obsidian/{week}.md", "{week}.pth"] {
+            let mut settings = state.settings().unwrap();
+            settings.vault_pattern = bad.into();
+            let err = state.save_settings(&settings).unwrap_err();
+            assert_eq!(err.code, "invalid_setting", "{bad}: {err}");
+        }
+        assert_eq!(
+            state.settings().unwrap().vault_pattern,
+            vica_core::export::DEFAULT_PATTERN
+        );
+    }
+
+    #[test]
+    fn the_window_cannot_set_the_vault_folder() {
+        let (dir, state) = fresh();
+        let elsewhere = dir.path().join("site-packages");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        // What a script in the web view would send: the settings with a folder of its choosing.
+        let mut settings = state.settings().unwrap();
+        settings.vault_dir = Some(elsewhere.display().to_string());
+        settings.sync_interval_minutes = 30;
         state.save_settings(&settings).unwrap();
-        let err = state.export_to_vault("2026-W47", false).unwrap_err();
-        assert_eq!(err.code, "invalid_setting", "{err}");
+        let saved = state.settings().unwrap();
+        assert_eq!(saved.vault_dir, None, "the folder was not taken");
+        assert_eq!(saved.sync_interval_minutes, 30, "the rest was saved");
+        assert_eq!(
+            state.export_to_vault("2026-W47", false).unwrap_err().code,
+            "invalid_setting"
+        );
+
+        // Chosen in the dialog, it stays whatever the window sends next.
+        let vault = dir.path().join("vault");
+        std::fs::create_dir_all(&vault).unwrap();
+        state.set_vault_dir(Some(&vault)).unwrap();
+        state.save_settings(&settings).unwrap();
+        assert_eq!(
+            state.settings().unwrap().vault_dir,
+            Some(vault.display().to_string())
+        );
+        settings.vault_dir = None;
+        state.save_settings(&settings).unwrap();
+        assert!(
+            state.settings().unwrap().vault_dir.is_some(),
+            "nor cleared by it"
+        );
+        assert!(std::fs::read_dir(&elsewhere).unwrap().next().is_none());
     }
 
     #[test]
@@ -563,8 +658,8 @@ mod tests {
             state.suggested_file("2026-W07").unwrap(),
             ("2026-W07.md".to_owned(), None)
         );
+        state.set_vault_dir(Some(dir.path())).unwrap();
         let mut settings = state.settings().unwrap();
-        settings.vault_dir = Some(dir.path().display().to_string());
         settings.vault_pattern = "Journal/{start} review.md".into();
         state.save_settings(&settings).unwrap();
         assert_eq!(

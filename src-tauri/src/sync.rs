@@ -5,25 +5,34 @@
 //! so a page write never waits for, or holds up, the week the window reads
 //! through the UI's connection. Progress goes to the window as
 //! [`PROGRESS_EVENT`] (each [`SyncEvent`]) and [`FINISHED_EVENT`] (a
-//! [`SyncOutcome`]).
+//! [`SyncOutcome`]). What a sync does is the application layer's
+//! (`vica_api::sync::sync_all`, shared with `vica sync`); this module runs
+//! it on a schedule, one at a time. After each sync, the history import
+//! (`vica_api::sync::import_history`, when `history_since` is set) runs in
+//! the background, one at a time, its progress sent as the same
+//! [`PROGRESS_EVENT`]s; [`Syncer::cancel_import`] stops it after the page
+//! under way, and the next sync resumes it.
 
 use std::collections::HashSet;
 use std::future::Future;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
+use vica_api::lock;
+use vica_api::sync::SyncRequest;
 use vica_core::Store;
-use vica_core::model::{Account, Provider as ProviderKind, SourceKind};
-use vica_sync::accounts::provider_for;
+use vica_sync::SyncEvent;
 use vica_sync::engine::Progress;
+use vica_sync::import::Cancel;
 use vica_sync::oauth::OAuthConfig;
 use vica_sync::secrets::{Keychain, SecretStore};
-use vica_sync::{Engine, SyncError, SyncEvent, SyncOptions, SyncReport};
+
+pub use vica_api::accounts::SourceStatus;
+pub use vica_api::sync::SyncOutcome;
 
 use crate::state::AppState;
 
@@ -34,44 +43,15 @@ pub const FINISHED_EVENT: &str = "sync://finished";
 /// How often the schedule looks whether a sync is due.
 const TICK: Duration = Duration::from_secs(20);
 
-/// How a whole sync ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SyncOutcome {
-    pub finished_at: DateTime<Utc>,
-    /// Sources whose sync failed (their errors are in [`SourceStatus::last_error`]).
-    pub failed: usize,
-    /// A failure before any source could sync (an account's sources could not
-    /// be listed, the demo server did not start).
-    pub error: Option<String>,
-    /// Every failure looks like the network: the UI shows "Offline".
-    pub offline: bool,
-}
-
-/// One source as the Sources panel shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SourceStatus {
-    pub source_id: i64,
-    pub account_id: i64,
-    pub account_label: String,
-    pub provider: ProviderKind,
-    /// "Google Calendar".
-    pub provider_name: String,
-    pub name: String,
-    pub color: Option<String>,
-    pub kind: SourceKind,
-    pub included: bool,
-    pub gone: bool,
-    pub last_success_at: Option<DateTime<Utc>>,
-    pub last_error: Option<String>,
-    pub running: bool,
-}
-
 /// What `sync_status` returns: whether a sync runs, how the last one ended, every source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SyncStatus {
     pub running: bool,
     /// The last sync since the app started, if one finished.
+    #[cfg_attr(test, ts(type = "SyncOutcome | null"))]
     pub last: Option<SyncOutcome>,
+    #[cfg_attr(test, ts(type = "Array<SourceStatus>"))]
     pub sources: Vec<SourceStatus>,
 }
 
@@ -106,6 +86,8 @@ pub struct Syncer {
     last: Arc<Mutex<Option<SyncOutcome>>>,
     /// The user chose "Try with demo data" and no demo account exists yet.
     demo_chosen: Arc<AtomicBool>,
+    /// The history import under way, if any: cancelling it stops it.
+    import: Arc<Mutex<Option<Cancel>>>,
 }
 
 impl std::fmt::Debug for Syncer {
@@ -125,12 +107,6 @@ impl Drop for RunningFlag {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Nothing guarded here is left half-changed by a panic (and SQLite writes
-    // run in transactions that roll back), so a poisoned lock is still good.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 impl Syncer {
     /// Opens the sync engine's own connection to the database at `path`.
     pub fn open(path: &Path) -> vica_core::Result<Syncer> {
@@ -145,7 +121,53 @@ impl Syncer {
             last_started: Arc::new(Mutex::new(None)),
             last: Arc::new(Mutex::new(None)),
             demo_chosen: Arc::new(AtomicBool::new(false)),
+            import: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// Stops the history import under way after its current page (what it
+    /// committed stays; the next sync resumes it). Whether one was running.
+    pub fn cancel_import(&self) -> bool {
+        match lock(&self.import).as_ref() {
+            Some(cancel) => {
+                cancel.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Starts the history import in the background unless one runs.
+    fn start_import(&self, reporter: Arc<dyn Reporter>) {
+        let cancel = {
+            let mut import = lock(&self.import);
+            if import.is_some() {
+                return;
+            }
+            let cancel = Cancel::new();
+            *import = Some(cancel.clone());
+            cancel
+        };
+        let syncer = self.clone();
+        let progress = self.progress(reporter);
+        tauri::async_runtime::spawn(async move {
+            let secrets: Arc<dyn SecretStore> = Arc::new(Keychain::new());
+            let oauth = OAuthConfig::load_default();
+            let request = SyncRequest::default();
+            let imported = vica_api::sync::import_history(
+                &syncer.store,
+                &secrets,
+                &oauth,
+                &request,
+                progress,
+                &cancel,
+            )
+            .await;
+            if let Err(err) = imported {
+                eprintln!("vica: the history import could not start: {err}");
+            }
+            *lock(&syncer.import) = None;
+        });
     }
 
     /// Whether the next syncs load the demo even before a demo account
@@ -183,7 +205,7 @@ impl Syncer {
             let outcome = tauri::async_runtime::spawn(job)
                 .await
                 .unwrap_or_else(|err| {
-                    failed_outcome(format!("the sync stopped unexpectedly: {err}"))
+                    SyncOutcome::stopped(format!("the sync stopped unexpectedly: {err}"))
                 });
             lock(&syncer.sources).clear();
             *lock(&syncer.last) = Some(outcome.clone());
@@ -191,6 +213,8 @@ impl Syncer {
             // `sync_status` or `sync_now` sees the sync as over.
             drop(flag);
             reporter.finished(&outcome);
+            // The window is in: the past follows, in the background.
+            syncer.start_import(reporter);
         });
         true
     }
@@ -206,7 +230,9 @@ impl Syncer {
                 SyncEvent::SourceFinished { source_id, .. } => {
                     lock(&sources).remove(source_id);
                 }
-                SyncEvent::PageWritten { .. } => {}
+                SyncEvent::PageWritten { .. }
+                | SyncEvent::HistoryProgress { .. }
+                | SyncEvent::HistoryFinished { .. } => {}
             }
             reporter.progress(&event);
         })
@@ -217,53 +243,16 @@ impl Syncer {
     /// the real clients. With no account at all there is nothing to sync: the
     /// window shows the first run's welcome.
     async fn sync_all(&self, progress: Progress) -> SyncOutcome {
-        let read = {
-            let store = lock(&self.store);
-            store.accounts().and_then(|a| Ok((a, store.settings()?)))
+        let secrets: Arc<dyn SecretStore> = Arc::new(Keychain::new());
+        let request = SyncRequest {
+            demo: self.demo_chosen.load(Ordering::SeqCst),
+            only: None,
         };
-        let (accounts, settings) = match read {
-            Ok(read) => read,
-            Err(err) => return failed_outcome(err.to_string()),
-        };
-        let mut reports: Vec<SyncReport> = Vec::new();
-        let mut error: Option<SyncError> = None;
-        if self.demo_chosen.load(Ordering::SeqCst) || accounts.iter().any(|a| a.is_demo) {
-            let today = Utc::now().with_timezone(&settings.zone()).date_naive();
-            match vica_sync::demo::sync_demo(self.store.clone(), today, progress.clone()).await {
-                Ok(demo) => reports.extend(demo.reports),
-                Err(err) => error = Some(err),
-            }
+        let oauth = OAuthConfig::load_default();
+        match vica_api::sync::sync_all(&self.store, &secrets, &oauth, &request, progress).await {
+            Ok(summary) => summary.outcome(),
+            Err(err) => SyncOutcome::failed_before(&err),
         }
-        let engine = Engine::new(self.store.clone(), SyncOptions::from_settings(&settings));
-        let real: Vec<&Account> = accounts.iter().filter(|a| !a.is_demo).collect();
-        if !real.is_empty() {
-            let secrets: Arc<dyn SecretStore> = Arc::new(Keychain::new());
-            let oauth = OAuthConfig::load_default();
-            for account in real {
-                // An account that cannot get a client (disconnected, keychain
-                // locked, no OAuth client configured) is reported, not skipped silently.
-                let client = oauth
-                    .as_ref()
-                    .map_err(|e| SyncError::NotConfigured {
-                        provider: account.provider.display_name(),
-                        detail: e.to_string(),
-                    })
-                    .and_then(|oauth| {
-                        provider_for(account, oauth, secrets.clone(), settings.zone())
-                    });
-                match client {
-                    Ok(client) => reports.push(
-                        engine
-                            .sync_account(account.id, client, None, progress.clone())
-                            .await,
-                    ),
-                    Err(err) => {
-                        error.get_or_insert(err);
-                    }
-                }
-            }
-        }
-        outcome(&reports, error.as_ref())
     }
 
     /// Whether the schedule should start a sync now: never synced since the
@@ -277,94 +266,21 @@ impl Syncer {
     }
 
     /// Whether a sync runs, how the last ended, and every source, read through `store`.
-    pub fn status(&self, store: &Store) -> vica_core::Result<SyncStatus> {
+    pub fn status(&self, store: &Store) -> vica_api::Result<SyncStatus> {
         let running = lock(&self.sources).clone();
         Ok(SyncStatus {
             running: self.is_running(),
             last: lock(&self.last).clone(),
-            sources: source_statuses(store, &running)?,
+            sources: vica_api::accounts::source_statuses(store, &running)?,
         })
     }
 }
 
-/// The client that syncs a real account.
-///
 /// `last` was started `interval_minutes` or more ago (or never).
 fn is_due(last: Option<Instant>, now: Instant, interval_minutes: u32) -> bool {
     last.is_none_or(|last| {
         now.saturating_duration_since(last) >= Duration::from_secs(u64::from(interval_minutes) * 60)
     })
-}
-
-fn failed_outcome(error: String) -> SyncOutcome {
-    SyncOutcome {
-        finished_at: Utc::now(),
-        failed: 0,
-        offline: is_network_error(&error),
-        error: Some(error),
-    }
-}
-
-/// Sums up the accounts' reports and a failure before any of them.
-fn outcome(reports: &[SyncReport], error: Option<&SyncError>) -> SyncOutcome {
-    let mut errors: Vec<String> = Vec::new();
-    let mut failed = 0;
-    for report in reports {
-        errors.extend(report.error.clone());
-        for source in &report.sources {
-            if let Some(e) = &source.error {
-                failed += 1;
-                errors.push(e.clone());
-            }
-        }
-    }
-    let error = error
-        .map(ToString::to_string)
-        .or_else(|| reports.iter().find_map(|r| r.error.clone()));
-    errors.extend(error.clone());
-    SyncOutcome {
-        finished_at: Utc::now(),
-        failed,
-        offline: !errors.is_empty() && errors.iter().all(|e| is_network_error(e)),
-        error,
-    }
-}
-
-/// Whether an error message is `SyncError::Network` or `SyncError::Timeout`
-/// (sources keep their errors as text).
-fn is_network_error(message: &str) -> bool {
-    message.starts_with("cannot reach ") || message.ends_with(" did not answer in time")
-}
-
-/// Every source with its account and where its sync stands.
-pub fn source_statuses(
-    store: &Store,
-    running: &HashSet<i64>,
-) -> vica_core::Result<Vec<SourceStatus>> {
-    let accounts = store.accounts()?;
-    let mut out = Vec::new();
-    for source in store.sources()? {
-        let Some(account) = accounts.iter().find(|a| a.id == source.account_id) else {
-            continue;
-        };
-        let state = store.sync_state(source.id)?;
-        out.push(SourceStatus {
-            source_id: source.id,
-            account_id: account.id,
-            account_label: account.label.clone(),
-            provider: account.provider,
-            provider_name: account.provider.display_name().to_owned(),
-            running: running.contains(&source.id),
-            name: source.name,
-            color: source.color,
-            kind: source.kind,
-            included: source.included,
-            gone: source.gone,
-            last_success_at: state.as_ref().and_then(|s| s.last_success_at),
-            last_error: state.and_then(|s| s.last_error),
-        });
-    }
-    Ok(out)
 }
 
 /// Syncs on start, then whenever the interval in the settings has passed
@@ -389,6 +305,8 @@ pub fn schedule<R: Runtime>(app: &AppHandle<R>) {
 mod tests {
     use super::*;
     use std::sync::mpsc;
+    use vica_api::accounts::source_statuses;
+    use vica_core::model::{Provider as ProviderKind, SourceKind};
 
     /// Collects what a sync reports.
     #[derive(Default)]
@@ -420,7 +338,7 @@ mod tests {
     }
 
     fn ok_outcome() -> SyncOutcome {
-        outcome(&[], None)
+        vica_api::sync::SyncSummary::default().outcome()
     }
 
     #[test]
@@ -601,56 +519,6 @@ mod tests {
         let json = serde_json::to_value(alpha).unwrap();
         assert_eq!(json["provider"], "todoist");
         assert_eq!(json["kind"], "project");
-    }
-
-    #[test]
-    fn network_failures_read_as_offline_and_others_do_not() {
-        let network = SyncError::Network {
-            provider: "Google Calendar",
-            detail: "connection refused".into(),
-        };
-        let timeout = SyncError::Timeout {
-            provider: "Todoist",
-        };
-        let http = SyncError::Http {
-            provider: "Todoist",
-            status: 500,
-            message: "oops".into(),
-        };
-        assert!(is_network_error(&network.to_string()));
-        assert!(is_network_error(&timeout.to_string()));
-        assert!(!is_network_error(&http.to_string()));
-
-        let source = |error: Option<String>| vica_sync::engine::SourceReport {
-            error,
-            ..Default::default()
-        };
-        let report = |errors: Vec<Option<String>>| SyncReport {
-            sources: errors.into_iter().map(source).collect(),
-            error: None,
-        };
-        let all_network = outcome(
-            &[report(vec![
-                Some(network.to_string()),
-                Some(timeout.to_string()),
-                None,
-            ])],
-            None,
-        );
-        assert_eq!((all_network.failed, all_network.offline), (2, true));
-        let mixed = outcome(
-            &[report(vec![
-                Some(network.to_string()),
-                Some(http.to_string()),
-            ])],
-            None,
-        );
-        assert_eq!((mixed.failed, mixed.offline), (2, false));
-        let fine = outcome(&[report(vec![None, None])], None);
-        assert_eq!((fine.failed, fine.offline, fine.error), (0, false, None));
-        let before_any = outcome(&[], Some(&network));
-        assert!(before_any.offline);
-        assert_eq!(before_any.error, Some(network.to_string()));
     }
 
     #[test]
