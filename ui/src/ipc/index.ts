@@ -13,7 +13,13 @@ import type {
   CopyResult,
   DisconnectResult,
   ExportResult,
+  HistoryStatus,
   IpcError,
+  IsoDate,
+  MonthGrid,
+  Period,
+  PeriodExportResult,
+  PeriodKind,
   Provider,
   Reflection,
   ReviewHistory,
@@ -25,9 +31,11 @@ import type {
   SyncStatus,
   Week,
   WeekKey,
+  WorkingHoursSetting,
 } from "./types";
 
 export type * from "./types";
+export { WEEKDAYS_FROM } from "./types";
 
 /** Turns whatever a rejected call produced into an `IpcError`. */
 export function toIpcError(err: unknown): IpcError {
@@ -56,6 +64,16 @@ export function getWeek(week?: WeekKey): Promise<Week> {
   return call<Week>("get_week", { week: week ?? null });
 }
 
+/** The month that holds `date` ("2026-11-16"; this month when absent) as the date picker shows it. */
+export function monthGrid(date?: IsoDate): Promise<MonthGrid> {
+  return call<MonthGrid>("month_grid", { date: date ?? null });
+}
+
+/** Why saving would refuse these working hours, in the core's words; null when they are fine. */
+export function workingHoursProblem(hours: WorkingHoursSetting): Promise<string | null> {
+  return call<string | null>("working_hours_problem", { hours });
+}
+
 /** Replaces the reflection written for `week`. */
 export function saveReflection(week: WeekKey, reflection: Reflection): Promise<void> {
   return call<void>("save_reflection", { week, reflection });
@@ -64,6 +82,23 @@ export function saveReflection(week: WeekKey, reflection: Reflection): Promise<v
 /** The user's settings (defaults for anything never set). */
 export function getSettings(): Promise<Settings> {
   return call<Settings>("get_settings");
+}
+
+/**
+ * The month ("2026-12") or quarter ("2026-Q4") `at.key` rolled up, or the one
+ * holding the day `at.date`; the current one when neither is given.
+ */
+export function getPeriod(kind: PeriodKind, at: { key?: string; date?: IsoDate } = {}): Promise<Period> {
+  return call<Period>("get_period", { kind, key: at.key ?? null, date: at.date ?? null });
+}
+
+/**
+ * Writes the month or quarter into the vault (`Reviews/2026-Q4.md` by
+ * default); rejects with `invalid_setting` when no vault is set. A note changed
+ * outside Vica's markers comes back as a conflict unless `force`.
+ */
+export function exportPeriodToVault(kind: PeriodKind, key: string, force: boolean): Promise<PeriodExportResult> {
+  return call<PeriodExportResult>("export_period_to_vault", { kind, key, force });
 }
 
 /** Validates and saves every setting; an invalid one rejects with code `invalid_setting`. */
@@ -91,6 +126,16 @@ export function syncStatus(): Promise<SyncStatus> {
   return call<SyncStatus>("sync_status");
 }
 
+/** Stops the history import after its current page (the next sync resumes it); whether one ran. */
+export function cancelHistoryImport(): Promise<boolean> {
+  return call<boolean>("cancel_history_import");
+}
+
+/** How far back each source's history import has reached. */
+export function historyStatus(): Promise<HistoryStatus[]> {
+  return call<HistoryStatus[]>("history_status");
+}
+
 /** Includes a source in the review (and in sync) or leaves it out. */
 export function setSourceIncluded(sourceId: number, included: boolean): Promise<void> {
   return call<void>("set_source_included", { sourceId, included });
@@ -109,14 +154,20 @@ export function exportSaveAs(week: WeekKey): Promise<ExportResult | null> {
   return call<ExportResult | null>("export_save_as", { week });
 }
 
-/** Writes the week again to the file chosen for it in Save as…, whole when `force`. */
-export function exportSaveAgain(week: WeekKey, force: boolean): Promise<ExportResult> {
-  return call<ExportResult>("export_save_again", { week, force });
+/**
+ * Writes the week again to the file chosen for it in Save as…; with `force`,
+ * whole, once the user said yes in a system dialog (null when they did not).
+ */
+export function exportSaveAgain(week: WeekKey, force: boolean): Promise<ExportResult | null> {
+  return call<ExportResult | null>("export_save_again", { week, force });
 }
 
-/** Writes the week into the vault folder set in the settings, whole when `force`. */
-export function exportToVault(week: WeekKey, force: boolean): Promise<ExportResult> {
-  return call<ExportResult>("export_to_vault", { week, force });
+/**
+ * Writes the week into the vault folder set in the settings; with `force`,
+ * whole, once the user said yes in a system dialog (null when they did not).
+ */
+export function exportToVault(week: WeekKey, force: boolean): Promise<ExportResult | null> {
+  return call<ExportResult | null>("export_to_vault", { week, force });
 }
 
 /** Asks where to save the week's rows as CSV or JSON (a native dialog) and writes them; null when cancelled. */
@@ -129,9 +180,18 @@ export function setSeriesChoice(sourceId: number, seriesId: string, choice: Assi
   return call<void>("set_series_choice", { sourceId, seriesId, choice });
 }
 
-/** A folder chosen in a native dialog, or null when cancelled. */
-export function pickFolder(start: string | null): Promise<string | null> {
-  return call<string | null>("pick_folder", { start });
+/**
+ * Asks for the vault folder in the system's folder dialog; the settings as
+ * they are after it (unchanged when the user cancels). The window never names
+ * the folder: saveSettings keeps the one chosen here.
+ */
+export function chooseVault(): Promise<Settings> {
+  return call<Settings>("choose_vault");
+}
+
+/** Forgets the vault folder; the settings after it. */
+export function clearVault(): Promise<Settings> {
+  return call<Settings>("clear_vault");
 }
 
 /** The last weeks up to this one, which have a reflection, and the streak. */

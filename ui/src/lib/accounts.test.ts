@@ -19,6 +19,8 @@ function account(over: Partial<AccountView> = {}): AccountView {
     is_demo: false,
     state: "connected",
     error: null,
+    reason: null,
+    disconnected: false,
     sources: 2,
     created_at: "2026-11-20T10:00:00Z",
     ...over,
@@ -48,6 +50,26 @@ describe("account state", () => {
       "2 sources · Todoist answered 500: oops",
     );
     expect(accountLine(account({ state: "error" }))).toBe("2 sources · the last sync failed");
+  });
+
+  it("tells an account disconnected with its data kept from one whose access ended", () => {
+    // AccountView.disconnected, which the hand-written type lacked before it was generated.
+    expect(accountLine(account({ state: "needs_reconnect", disconnected: true }))).toBe(
+      "2 sources · disconnected; its cached data is kept. Connect it again to sync.",
+    );
+    const expired = accountLine(account({ state: "needs_reconnect" }));
+    expect(expired).toMatch(/access expired or was revoked/);
+    expect(expired).not.toMatch(/disconnected/);
+  });
+
+  it("says why an account needs reconnecting when the sync said", () => {
+    const reason =
+      "Google Calendar refused: this account's sign-in lacks a permission Vica needs (Request had insufficient authentication scopes.); reconnect the account and allow everything Vica asks for (read-only access to its calendars or tasks)";
+    expect(accountLine(account({ state: "needs_reconnect", reason }))).toBe(
+      `2 sources · ${reason}. Its cached data is kept.`,
+    );
+    // A reason is only for that state.
+    expect(accountLine(account({ state: "connected", reason }))).toBe("2 sources");
   });
 });
 

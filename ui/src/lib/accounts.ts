@@ -28,15 +28,23 @@ export function stateLabel(account: Pick<AccountView, "state" | "is_demo">): str
   }
 }
 
-/** A line under the account: its sources and what to do about its state. */
-export function accountLine(account: Pick<AccountView, "state" | "is_demo" | "sources" | "error">): string {
+/**
+ * A line under the account: its sources and what to do about its state (and
+ * why: what the sync said, or that the user disconnected it keeping its data).
+ */
+export function accountLine(
+  account: Pick<AccountView, "state" | "is_demo" | "sources" | "error" | "reason" | "disconnected">,
+): string {
   const sources = account.sources === 1 ? "1 source" : `${account.sources} sources`;
   if (account.is_demo) return `${sources} · served by Vica's fake providers`;
   switch (account.state) {
     case "connected":
       return sources;
     case "needs_reconnect":
-      return `${sources} · access expired or was disconnected; its cached data is kept. Connect it again to sync.`;
+      if (account.reason) return `${sources} · ${account.reason}. Its cached data is kept.`;
+      if (account.disconnected)
+        return `${sources} · disconnected; its cached data is kept. Connect it again to sync.`;
+      return `${sources} · its access expired or was revoked; its cached data is kept. Connect it again to sync.`;
     case "error":
       return `${sources} · ${account.error ?? "the last sync failed"}`;
   }

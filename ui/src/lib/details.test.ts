@@ -74,6 +74,7 @@ describe("task details", () => {
     labels: ["errand"],
     priority: 4,
     completed_time: "17:45",
+    completed_at: "2026-11-16T17:45:00+01:00",
     due_date: null,
     link: "https://app.todoist.com/app/task/3",
   };

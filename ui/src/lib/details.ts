@@ -2,7 +2,7 @@
 // IPC: unit-tested in details.test.ts.
 
 import type { EventItem, Response, TaskItem } from "../ipc";
-import { addDays } from "./calendar";
+import { addDays } from "./dates";
 import { formatDuration, parseIsoDate, shortDate, weekdayDate } from "./format";
 
 /** The item the user selected, with the day it was selected on. */

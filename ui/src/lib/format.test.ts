@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { shiftWeek } from "./calendar";
 import {
   MINUS,
   dayOfMonth,
@@ -69,19 +68,6 @@ describe("dates and times", () => {
     expect(plural(1, "event")).toBe("1 event");
     expect(plural(4, "task")).toBe("4 tasks");
     expect(localIsoDate(new Date(2026, 0, 5, 23, 59))).toBe("2026-01-05");
-  });
-
-  it("steps through ISO weeks across year ends", () => {
-    expect(shiftWeek("2026-W47", 1)).toBe("2026-W48");
-    expect(shiftWeek("2026-W47", -1)).toBe("2026-W46");
-    // 2026 has 53 ISO weeks, 2025 has 52.
-    expect(shiftWeek("2026-W52", 1)).toBe("2026-W53");
-    expect(shiftWeek("2026-W53", 1)).toBe("2027-W01");
-    expect(shiftWeek("2027-W01", -1)).toBe("2026-W53");
-    expect(shiftWeek("2026-W01", -1)).toBe("2025-W52");
-    expect(shiftWeek("2020-W01", -1)).toBe("2019-W52");
-    expect(shiftWeek("2026-W10", 0)).toBe("2026-W10");
-    expect(shiftWeek("2026-47", 1)).toBeNull();
   });
 });
 

@@ -37,6 +37,16 @@ describe("ago", () => {
 });
 
 describe("progress", () => {
+  it("leaves the history import out of the sync's progress", () => {
+    let p: Progress = {};
+    p = applyEvent(p, { type: "source_started", source_id: 1, name: "Work" });
+    const before = p;
+    p = applyEvent(p, { type: "history_progress", source_id: 1, since: "2024-01-01", reached: "2026-03-01T00:00:00Z", items: 9 });
+    p = applyEvent(p, { type: "history_finished", source_id: 2, since: "2024-01-01", reached: "2024-01-01T00:00:00Z", stopped: null });
+    expect(p).toBe(before);
+    expect(summarize(p)).toEqual({ sources: 1, done: 0, pages: 0, items: 0 });
+  });
+
   it("adds up pages and items per source and counts finished sources", () => {
     let p: Progress = {};
     p = applyEvent(p, { type: "source_started", source_id: 1, name: "Work" });

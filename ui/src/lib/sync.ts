@@ -17,6 +17,8 @@ export type Progress = Record<number, SourceProgress>;
 
 /** `progress` with `event` taken into account (a new object; the old one is left alone). */
 export function applyEvent(progress: Progress, event: SyncEvent): Progress {
+  // The history import runs after the sync: it is no part of its progress.
+  if (event.type === "history_progress" || event.type === "history_finished") return progress;
   const before = progress[event.source_id] ?? { name: "", pages: 0, items: 0, done: false, error: null };
   let after: SourceProgress;
   switch (event.type) {

@@ -3,6 +3,7 @@
 // through ../../ipc.
 
 import {
+  cancelHistoryImport,
   onSync,
   setSourceIncluded,
   syncNow,
@@ -14,6 +15,16 @@ import {
   type SyncOutcome,
 } from "../../ipc";
 import { applyEvent, type Progress } from "../../lib/sync";
+
+/** One source's history import as the window shows it. */
+export interface HistoryProgress {
+  since: string;
+  /** Everything from this instant on is in. */
+  reached: string;
+  done: boolean;
+  /** Why it stopped short (the next sync resumes it). */
+  stopped: string | null;
+}
 
 /** A sync is shown as running for at least this long, so a quick one is seen to happen. */
 const MIN_BUSY_MS = 900;
@@ -29,6 +40,10 @@ export class SyncModel {
   /** A call to the backend failed (not a sync: those are in `last` and `sources`). */
   error = $state<IpcError | null>(null);
   online = $state(typeof navigator === "undefined" ? true : navigator.onLine);
+  /** The history import of each source this session, by source id. */
+  history = $state<Record<number, HistoryProgress>>({});
+  /** Cancel was pressed: the import stops after its current page. */
+  cancelling = $state(false);
   /** Ticks every 30 s so "2 min ago" stays true. */
   now = $state(new Date());
 
@@ -41,6 +56,30 @@ export class SyncModel {
   /** `onsynced` runs after every finished sync: the week on screen is read again. */
   constructor(onsynced: () => void) {
     this.#onsynced = onsynced;
+  }
+
+  /** A history import runs in the background. */
+  get importing(): boolean {
+    return Object.values(this.history).some((h) => !h.done);
+  }
+
+  /** The earliest day the running import has reached, "YYYY-MM-DD". */
+  get importReached(): string | null {
+    const running = Object.values(this.history).filter((h) => !h.done);
+    if (running.length === 0) return null;
+    return running.map((h) => h.reached.slice(0, 10)).sort()[running.length - 1] ?? null;
+  }
+
+  /** Stops the history import after its current page; what it fetched stays. */
+  async cancelImport(): Promise<void> {
+    this.cancelling = true;
+    try {
+      await cancelHistoryImport();
+      this.error = null;
+    } catch (err) {
+      this.cancelling = false;
+      this.error = toIpcError(err);
+    }
   }
 
   /** Whether the window should say "Offline". */
@@ -122,6 +161,22 @@ export class SyncModel {
   }
 
   #event(event: SyncEvent) {
+    if (event.type === "history_progress" || event.type === "history_finished") {
+      const done = event.type === "history_finished";
+      this.history = {
+        ...this.history,
+        [event.source_id]: {
+          since: event.since,
+          reached: event.reached,
+          done,
+          stopped: done ? event.stopped : null,
+        },
+      };
+      if (!this.importing) this.cancelling = false;
+      // Imported weeks may be on screen: read the week again when a source is done.
+      if (done) this.#onsynced();
+      return;
+    }
     // A sync the schedule started: its progress starts from nothing.
     if (!this.running) this.progress = {};
     this.#setRunning(true);
