@@ -6,7 +6,7 @@ CARGO ?= cargo
 APP := target/debug/vica-app
 
 .PHONY: run setup ui app cli test lint test-rust test-ui test-keychain e2e fmt \
-	bundle install-test lint-workflows licenses licenses-check test-fuzz bench
+	bundle install-test lint-workflows licenses licenses-check test-fuzz bench types
 
 run: app
 	./$(APP)
@@ -24,7 +24,9 @@ app: ui
 cli:
 	$(CARGO) build -p vica-cli
 
-test: setup lint lint-workflows licenses-check test-ui test-rust test-fuzz test-keychain e2e install-test
+# Every phase in turn, each timed (scripts/test.sh).
+test:
+	./scripts/test.sh
 
 lint: ui
 	$(CARGO) fmt --all -- --check
@@ -34,8 +36,12 @@ lint: ui
 test-ui:
 	cd ui && npm test
 
+# With the UI embedded (custom-protocol): the same build then serves the
+# keychain tests and the window tests, which need the app that way.
+TEST_FEATURES := --features vica-app/custom-protocol
+
 test-rust: ui
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace $(TEST_FEATURES)
 
 # Every fuzz target for 20 s (scripts/fuzz.sh 600 for a longer run).
 test-fuzz:
@@ -55,6 +61,14 @@ e2e: setup
 
 fmt:
 	$(CARGO) fmt --all
+
+# The UI's IPC types (ui/src/ipc/generated/) written from the Rust types with
+# ts-rs; the same unit tests fail in `make test` while a committed file differs.
+types: ui
+	VICA_WRITE_TYPES=1 $(CARGO) test -p vica-core --lib typescript
+	VICA_WRITE_TYPES=1 $(CARGO) test -p vica-sync --lib typescript
+	VICA_WRITE_TYPES=1 $(CARGO) test -p vica-api --lib typescript
+	VICA_WRITE_TYPES=1 $(CARGO) test -p vica-app --features vica-app/custom-protocol --lib typescript
 
 # The release app and its .deb and .rpm (target/release/bundle/), with the
 # Tauri CLI at a pinned version.

@@ -13,11 +13,11 @@ CARGO=${CARGO:-cargo}
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 missing=()
-for tool in WebKitWebDriver xvfb-run dbus-run-session gnome-keyring-daemon curl python3 npm; do
+for tool in WebKitWebDriver xvfb-run dbus-run-session gnome-keyring-daemon curl python3 npm xdotool; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if ((${#missing[@]})); then
-  echo "e2e: missing ${missing[*]} (apt-get install webkit2gtk-driver xvfb dbus gnome-keyring curl python3 nodejs npm)" >&2
+  echo "e2e: missing ${missing[*]} (apt-get install webkit2gtk-driver xvfb dbus gnome-keyring curl python3 nodejs npm xdotool)" >&2
   exit 2
 fi
 
@@ -29,8 +29,10 @@ fi
 echo "e2e: building the UI and the app"
 (cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build)
 # The UI is embedded only with custom-protocol; the CLI gives the core's own
-# figures; vica-fakes serves fake providers to the accounts steps.
-"$CARGO" build -p vica-app -p vica-cli -p vica-fakes --features vica-app/custom-protocol
+# figures; vica-fakes serves fake providers to the accounts steps. The build
+# is `make test-rust`'s (the binaries come with the integration tests), so
+# after it nothing is compiled again; run alone, it builds the same.
+"$CARGO" test --workspace --features vica-app/custom-protocol --no-run
 # Private copies: another `cargo build -p vica-app` in the shared target dir
 # (without custom-protocol, so loading a dev server) must not swap the app
 # under a running test.

@@ -10,9 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# --workspace (not -p vica-sync): the same feature set as `cargo test
-# --workspace`, so the dependencies it built are reused instead of rebuilt.
-tests=(cargo test --workspace --test keychain)
+# --workspace and the UI embedded (not -p vica-sync): the same feature set
+# as `make test-rust`, so what it built is reused instead of rebuilt.
+tests=(cargo test --workspace --features vica-app/custom-protocol --test keychain)
 
 if [[ "$(uname -s)" != Linux ]]; then
     exec "${tests[@]}" -- --include-ignored --test-threads=1

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev libayatana-appindicator3-dev
   librsvg2-dev libxdo-dev xvfb webkit2gtk-driver gnome-keyring dbus-x11 libsecret-1-dev rpm
-  python3 curl
+  python3 curl xdotool
 )
 
 missing=()

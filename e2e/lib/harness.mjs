@@ -3,7 +3,7 @@
 // core's own figures) and screenshots in e2e/output/.
 
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -104,6 +104,8 @@ export class Harness {
   /** The Secret Service of this run (gnome-keyring), when asked for. */
   #keyring = null;
   #defaultDataDir = false;
+  /** The file of answers to the app's native dialogs (see `answerDialogs`). */
+  #dialogs = "";
 
   /**
    * @param {{ defaultDataDir?: boolean }} [options] `defaultDataDir`: no
@@ -112,6 +114,35 @@ export class Harness {
    */
   constructor({ defaultDataDir = false } = {}) {
     this.#defaultDataDir = defaultDataDir;
+  }
+
+  /**
+   * Answers the next native dialogs the app shows, in order: `folder <path>`,
+   * `replace` or `cancel`. WebDriver cannot reach a GTK dialog, so a debug
+   * build of the app reads these instead of showing one (src-tauri/src/dialogs.rs).
+   */
+  answerDialogs(...answers) {
+    writeFileSync(this.#dialogs, answers.join("\n"));
+    rmSync(`${this.#dialogs}.asked`, { force: true });
+  }
+
+  /**
+   * Asks the app's windows to close as a window manager's close button does
+   * (there is no window manager under Xvfb): WM_DELETE_WINDOW to each window
+   * titled "Vica" (`wm-close.py`, windows found with xdotool).
+   */
+  closeLikeTheWindowManager() {
+    const ids = execFileSync("xdotool", ["search", "--name", "^Vica$"], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean);
+    if (ids.length === 0) throw new Error("no window titled Vica");
+    execFileSync("python3", [join(here, "wm-close.py"), ...ids]);
+  }
+
+  /** The dialogs the app asked for since the last `answerDialogs`, as it named them. */
+  askedDialogs() {
+    const asked = `${this.#dialogs}.asked`;
+    return existsSync(asked) ? readFileSync(asked, "utf8").split("\n").filter(Boolean) : [];
   }
 
   /**
@@ -139,9 +170,12 @@ export class Harness {
     const nativePort = await freePort();
     // The app inherits this environment through tauri-driver and WebKitWebDriver.
     // Its own XDG dirs keep WebKit's localStorage (the theme) out of the user's and other runs'.
+    this.#dialogs = join(this.root, "dialogs");
     const env = {
       ...process.env,
       VICA_DATA_DIR: this.dataDir,
+      // The app's native dialogs, answered by the test (debug builds only: src-tauri/src/dialogs.rs).
+      VICA_E2E_DIALOGS: this.#dialogs,
       XDG_DATA_HOME: xdg("xdg-data"),
       XDG_CACHE_HOME: xdg("xdg-cache"),
       XDG_CONFIG_HOME: xdg("xdg-config"),

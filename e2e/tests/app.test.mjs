@@ -658,15 +658,9 @@ appSuite("Vica in a real window", h, (step) => {
     const notes = b.$('textarea[name="notes"]');
     await notes.scrollIntoView({ block: "center" });
     await notes.addValue(MORE_NOTES);
-    await b.execute(() => {
-      // What the window manager's close button does: Tauri emits this event to the window
-      // (the listener kept it open), the UI saves and then destroys the window itself.
-      void window.__TAURI_INTERNALS__.invoke("plugin:event|emit_to", {
-        target: { kind: "Window", label: "main" },
-        event: "tauri://close-requested",
-        payload: null,
-      });
-    });
+    // What the window manager's close button does (WM_DELETE_WINDOW): Tauri
+    // tells the window, whose listener keeps it open, saves, then destroys it.
+    h.closeLikeTheWindowManager();
     await b.waitUntil(async () => h.week(thisWeek).reflection.notes === NOTES + MORE_NOTES, {
       timeoutMsg: "the text typed before closing was not saved",
     });
@@ -705,11 +699,19 @@ appSuite("Vica in a real window", h, (step) => {
     await b.$('button[aria-label="Settings"]').click();
     const dialog = b.$("dialog[open]");
     await dialog.waitForDisplayed();
-    const field = b.$('input[name="vault_dir"]');
-    await field.waitForExist();
+    const shown = b.$('output[name="vault_dir"]');
+    await shown.waitForExist();
     assert.equal(await b.$('input[name="vault_pattern"]').getValue(), "{year}-W{week}.md");
-    await field.setValue(vault);
-    await field.scrollIntoView({ block: "center" });
+    // The folder is chosen in the system's folder dialog, never typed into the page.
+    assert.equal(await b.$('input[name="vault_dir"]').isExisting(), false, "no field names the folder");
+    h.answerDialogs(`folder ${vault}`);
+    await dialog.$("button=Choose…").click();
+    const shownText = async () => String(await shown.getProperty("textContent")).trim();
+    await b.waitUntil(async () => (await shownText()) === vault, {
+      timeoutMsg: "the chosen folder is not shown",
+    });
+    assert.deepEqual(h.askedDialogs(), ["folder: Choose your notes folder"]);
+    await shown.scrollIntoView({ block: "center" });
     await h.screenshot("13-settings-export-and-reminder");
     await b.$('dialog button[type="submit"]').click();
     await dialog.waitForExist({ reverse: true });
@@ -747,10 +749,22 @@ appSuite("Vica in a real window", h, (step) => {
     await conflict.waitForExist({ reverse: true });
     assert.equal(readFileSync(note, "utf8"), "Rewritten by hand\n", "Cancel left the file alone");
 
+    // Overwriting asks again, in a system dialog: kept when the user says no…
     await (await exportMenu("Export to vault")).click();
     await conflict.waitForDisplayed();
+    h.answerDialogs("cancel");
+    await conflict.$("button=Overwrite").click();
+    await conflict.waitForExist({ reverse: true });
+    await b.waitUntil(async () => h.askedDialogs().length > 0, { timeoutMsg: "no confirmation was asked" });
+    assert.deepEqual(h.askedDialogs(), [`confirm: Replace ${thisWeek}.md?`]);
+    assert.equal(readFileSync(note, "utf8"), "Rewritten by hand\n", "kept when the confirmation said no");
+    // …replaced when they say yes.
+    await (await exportMenu("Export to vault")).click();
+    await conflict.waitForDisplayed();
+    h.answerDialogs("replace");
     await conflict.$("button=Overwrite").click();
     assert.match(await toast(), /^Replaced /);
+    assert.deepEqual(h.askedDialogs(), [`confirm: Replace ${thisWeek}.md?`]);
     assert.ok(readFileSync(note, "utf8").includes(`week: "${thisWeek}"`), "overwritten with the week");
   });
 
@@ -795,6 +809,34 @@ appSuite("Vica in a real window", h, (step) => {
     await waitForWeek(thisWeek);
   });
 
+  step("rolls the week's month up as the core does, and steps to the month the core names before it", async () => {
+    const b = h.browser;
+    await b.execute(() => window.scrollTo(0, 0));
+    const core = h.week(await shownWeek());
+    await b.$("button=Month").click();
+    const dialog = b.$('dialog[open][aria-labelledby="period-title"]');
+    await dialog.waitForDisplayed();
+    await b.waitUntil(async () => (await dialog.getAttribute("data-period")) !== "", { timeoutMsg: "no month came" });
+    const key = await dialog.getAttribute("data-period");
+    assert.equal(key, core.days[3].date.slice(0, 7), "the month holding the week's middle day");
+    const month = (k) =>
+      JSON.parse(execFileSync(CLI, ["--data-dir", h.dataDir, "month", k, "--json"], { encoding: "utf8" }));
+    const expected = month(key);
+    assert.equal(await b.$("#period-title").getText(), expected.label);
+    const figure = (id) => dialog.$(`[data-figure="${id}"] dd`).getText();
+    assert.equal(await figure("event-count"), String(expected.totals.event_count), "events");
+    assert.equal(await figure("tasks-completed"), String(expected.totals.tasks_completed), "tasks done");
+    assert.equal(await figure("event-minutes"), formatDuration(expected.totals.event_minutes), "time in events");
+    await h.screenshot("19-month");
+    await dialog.$('button[aria-label="Previous month"]').click();
+    await b.waitUntil(async () => (await dialog.getAttribute("data-period")) === expected.previous_key, {
+      timeoutMsg: `never stepped to ${expected.previous_key}`,
+    });
+    assert.equal(await b.$("#period-title").getText(), month(expected.previous_key).label);
+    await dialog.$("button=Close").click();
+    await dialog.waitForExist({ reverse: true });
+  });
+
   step("turns the weekly reminder on and off in Settings", async () => {
     const b = h.browser;
     await b.execute(() => window.scrollTo(0, 0));
@@ -825,7 +867,11 @@ appSuite("Vica in a real window", h, (step) => {
     assert.equal(await toggle.isSelected(), true, "saved");
     assert.equal(await b.$('select[name="reminder_weekday"]').getValue(), day);
     assert.equal(await b.$('input[name="reminder_time"]').getValue(), "09:05");
-    assert.equal(await b.$('input[name="vault_dir"]').getValue(), join(h.root, "vault"), "the vault is kept");
+    assert.equal(
+      String(await b.$('output[name="vault_dir"]').getProperty("textContent")).trim(),
+      join(h.root, "vault"),
+      "the vault is kept",
+    );
     await toggle.scrollIntoView({ block: "center" });
     await toggle.click();
     await b.$('dialog button[type="submit"]').click();
@@ -1161,6 +1207,46 @@ exit 0
         });
       });
 
+      accountsStep("a calendar past its budget is a source error, and the week still shows", async () => {
+        const b = a.browser;
+        // About a megabyte of series repeating every minute: tens of millions
+        // of occurrences if nothing stopped them (docs/security.md).
+        const day = new Date().toISOString().slice(0, 10).replaceAll("-", "");
+        const lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Vica e2e//EN", "X-WR-CALNAME:Minutely"];
+        for (let i = 0; i < 12_000; i++) {
+          lines.push("BEGIN:VEVENT", `UID:m${i}`, `DTSTART:${day}T000000Z`, "DURATION:PT1M", "SUMMARY:m", "RRULE:FREQ=MINUTELY", "END:VEVENT");
+        }
+        lines.push("END:VCALENDAR", "");
+        const file = join(browserBin, "minutely.ics");
+        writeFileSync(file, lines.join("\r\n"));
+        await openAccounts();
+        await b.$("button=Add ICS calendar…").click();
+        const field = b.$("#ics-location");
+        await field.waitForDisplayed();
+        await field.setValue(file);
+        await b.$("button=Add").click();
+        await b.$("#accounts-notice").waitForDisplayed({ timeoutMsg: "the calendar was not added" });
+        await closeAccounts();
+
+        await b.$(".sync button.status").click();
+        const sources = b.$('dialog[open][aria-labelledby="sources-title"]');
+        await sources.waitForDisplayed();
+        const failed = b.$("dialog li.source.failed .source-error");
+        await failed.waitForExist({ timeout: 60_000, timeoutMsg: "the calendar over its budget shows no error" });
+        assert.match(await failed.getText(), /expands into more than 200000 occurrences/);
+        const rows = await b.$$("dialog li.source");
+        assert.ok(rows.length >= 3, "the other sources are listed");
+        assert.equal((await b.$$("dialog li.source.failed")).length, 1, "only that calendar failed");
+        await failed.scrollIntoView({ block: "center" });
+        await a.screenshot("47b-source-over-budget");
+        await b.keys("Escape");
+        await sources.waitForExist({ reverse: true });
+        // The week is still there, with the other calendars' events.
+        await shownTitle(b, "event", "Standup from the ICS file").waitForExist({
+          timeoutMsg: "the week no longer shows the other calendar's event",
+        });
+      });
+
       accountsStep("sets the sync interval in Settings, refusing what is not 1 to 1440 minutes", async () => {
         const b = a.browser;
         await b.execute(() => window.scrollTo(0, 0));
@@ -1188,6 +1274,93 @@ exit 0
         assert.equal(await b.$("#sync-interval").getValue(), "30", "saved");
         await b.keys("Escape");
         await b.$("dialog[open]").waitForExist({ reverse: true });
+      });
+
+      accountsStep("the CLI, through the same connects on a data dir of its own, agrees with the window", async () => {
+        // Issue #21: the same scenario through `vica` (demo, the Todoist
+        // token, Google's sign-in through "the browser", both ICS files, a
+        // sync) and through the window's commands above: the account lists,
+        // the week's figures and the exports agree.
+        const b = a.browser;
+        const own = mkdtempSync(join(tmpdir(), "vica-e2e-cli-"));
+        const env = { ...process.env, ...fakes[0].env, ...fakes[1].env, PATH: `${browserBin}:${process.env.PATH}` };
+        const vica = (dir, args, input) =>
+          execFileSync(CLI, ["--data-dir", dir, ...args], { encoding: "utf8", env, input, timeout: 90_000 });
+        /** `vica sync` exits non-zero while a calendar fails (the one over its budget); its figures still count. */
+        const sync = (dir) => {
+          try {
+            vica(dir, ["sync"]);
+          } catch (err) {
+            assert.match(String(err.stdout) + String(err.stderr), /200000 occurrences/, "only the calendar over its budget fails");
+          }
+        };
+        try {
+          vica(own, ["demo"]);
+          vica(own, ["account", "add", "todoist", "--token"], TOKEN);
+          vica(own, ["account", "add", "google", "--timeout", "60"]);
+          vica(own, ["account", "add", "ics", join(browserBin, "team.ics")]);
+          vica(own, ["account", "add", "ics", join(browserBin, "minutely.ics")]);
+          sync(own);
+          // The window syncs its own data dir again, so both read the fakes at about the same moment.
+          await b.execute(() => window.scrollTo(0, 0));
+          await b.$('button[aria-label="Sync now"]').click();
+          await b.waitUntil(async () => (await b.$(".sync").getAttribute("data-sync-state")) !== "running", {
+            timeout: 60_000,
+            timeoutMsg: "the window's sync never ended",
+          });
+
+          const accounts = (dir) =>
+            JSON.parse(vica(dir, ["account", "list", "--json"]))
+              .map(({ provider, label, is_demo, state, error, reason }) => ({ provider, label, is_demo, state, error, reason }))
+              .sort((x, y) => `${x.provider}${x.label}`.localeCompare(`${y.provider}${y.label}`));
+          const windows = accounts(a.dataDir);
+          assert.deepEqual(accounts(own), windows, "the account lists agree");
+          assert.equal(windows.length, 7, "three demo accounts, Todoist, Google and two calendars");
+          await openAccounts();
+          // The demo's accounts are listed in a section of their own, without a state.
+          for (const account of windows.filter((x) => !x.is_demo)) {
+            assert.equal(await row(account.label).getAttribute("data-state"), account.state, `${account.label} in the window`);
+          }
+          await closeAccounts();
+
+          const key = await b.$("section.days").getAttribute("data-week");
+          /** The week's figures and items, sources by name (their ids follow the order they were added). */
+          const figures = (dir) => {
+            const week = JSON.parse(vica(dir, ["week", "--week", key, "--json"]));
+            const names = new Map(week.totals.per_source.map((s) => [s.source_id, s.name]));
+            return {
+              totals: { ...week.totals, per_source: week.totals.per_source.map(({ source_id, ...rest }) => rest) },
+              days: week.days.map((d) => ({
+                date: d.date,
+                minutes: d.event_minutes,
+                events: d.events.map((e) => `${e.start?.at ?? ""} ${e.title} (${names.get(e.source_id) ?? e.source_id})`).sort(),
+                tasks: d.tasks.map((t) => t.content).sort(),
+              })),
+            };
+          };
+          assert.deepEqual(figures(own), figures(a.dataDir), "the week's figures agree");
+          // And the window shows the figures the CLI reads from its data dir.
+          const core = a.week(key);
+          const figure = (id) => b.$(`.week-slot.shown [data-figure="${id}"] .value`).getText();
+          const shown = async () => [await figure("event-count"), await figure("tasks-completed"), await figure("event-minutes")];
+          const expected = [String(core.totals.event_count), String(core.totals.tasks_completed), formatDuration(core.totals.event_minutes)];
+          await b.waitUntil(async () => JSON.stringify(await shown()) === JSON.stringify(expected), {
+            timeout: 30_000,
+            timeoutMsg: `the window never showed the CLI's figures ${expected}`,
+          });
+          const markdown = (dir) => vica(dir, ["export", "--week", key]);
+          assert.equal(markdown(own), markdown(a.dataDir), "the exports agree");
+          /** The rows without their database ids (which follow the order things were added). */
+          const rows = (dir) => {
+            const doc = JSON.parse(vica(dir, ["export", "--week", key, "--format", "json"]));
+            return { ...doc, rows: doc.rows.map(({ id, ...r }) => JSON.stringify(r)).sort() };
+          };
+          const shared = rows(a.dataDir);
+          assert.ok(shared.rows.length > 10, `the week has rows: ${shared.rows.length}`);
+          assert.deepEqual(rows(own), shared, "the rows agree");
+        } finally {
+          rmSync(own, { recursive: true, force: true });
+        }
       });
 
       accountsStep("leaves the demo: its data goes, the connected accounts stay", async () => {

@@ -132,7 +132,7 @@ function switchWeeks(n) {
       const t2 = performance.now();
       work.push(t2 - t0);
       layout.push(t2 - t1);
-      // The app's own marks (WeekView): the IPC round trip, and Svelte's update.
+      // The app's own marks (ui/src/features/week/weekNav.svelte.ts): the IPC round trip, and Svelte's update.
       ipc.push(mark("vica:week-answered") - mark("vica:week-asked"));
       // Served from the weeks the app read ahead (no round trip).
       if (performance.getEntriesByName("vica:week-ahead").length > 0) ahead++;

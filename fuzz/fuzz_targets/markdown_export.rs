@@ -36,8 +36,8 @@ fn world() -> World {
     };
     let mut store = Store::open_in_memory().unwrap();
     store.save_settings(&settings).unwrap();
-    let world = vica_fakes::demo::world(anchor, chrono_tz::Europe::Berlin);
-    vica_fakes::demo::install_world(&mut store, &world).unwrap();
+    let world = vica_core::demo::world(anchor, chrono_tz::Europe::Berlin);
+    vica_core::demo::install_world(&mut store, &world).unwrap();
     let sources = store.sources().unwrap();
     let id = |pid: &str| sources.iter().find(|s| s.provider_id == pid).unwrap().id;
     let calendar = &world[0].sources[0];
