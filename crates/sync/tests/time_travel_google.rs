@@ -9,7 +9,9 @@
 //! ("this and following") and deleted. After every step the store must hold,
 //! inside the sync window, what a fresh full sync of the same fake at the
 //! same time holds, and outside it nothing but history it already had
-//! ([`common::time_travel::Ledger`]).
+//! ([`common::time_travel::Ledger`]). A second property runs the same travel
+//! after a history import a year back at the first step: the imported past
+//! is allowed before the window, and none of it is swept.
 //!
 //! CI runs a few cases of 16 weeks; a longer run:
 //! `VICA_LONG=1 cargo test -p vica-sync --test time_travel_google` (64 cases
@@ -18,6 +20,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
@@ -28,11 +31,13 @@ use vica_core::Store;
 use vica_core::clock::{Clock, ManualClock};
 use vica_core::model::Provider as ProviderKind;
 use vica_fakes::google::{CalendarEntry, DEFAULT_ACCESS_TOKEN, FakeGoogle};
+use vica_sync::engine::HistorySince;
 use vica_sync::google::{Google, GoogleConfig};
 use vica_sync::http::StaticToken;
+use vica_sync::import::Cancel;
 use vica_sync::{Engine, SyncOptions};
 
-use common::time_travel::{Ledger, cases, fresh_sync, run, weeks};
+use common::time_travel::{Ledger, cases, fresh_import, fresh_sync, held, run, weeks};
 
 const WORK: &str = "alex@example.com";
 const TEAM: &str = "team@group.calendar.google.com";
@@ -503,7 +508,13 @@ fn options(clock: &ManualClock) -> SyncOptions {
     }
 }
 
-async fn travel(steps: Vec<Vec<Change>>) {
+/// How far back the import of [`travel`] reaches, when it runs one: a year
+/// before the first step, half a year before the window's start.
+const IMPORT_WEEKS: i64 = 52;
+
+/// One case: a first sync, then, when `import` says so, a history import a
+/// year back ([`IMPORT_WEEKS`]), then a week of changes and a sync per step.
+async fn travel(steps: Vec<Vec<Change>>, import: bool) {
     let start = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap();
     let clock = ManualClock::new(start);
     let fake = FakeGoogle::start().await.unwrap();
@@ -530,6 +541,7 @@ async fn travel(steps: Vec<Vec<Change>>) {
         .id;
     let engine = Engine::new(store.clone(), options(&clock));
     let mut ledger = Ledger::default();
+    let mut imported = BTreeSet::new();
     let incremental = client();
     for (n, changes) in std::iter::once(Vec::new()).chain(steps).enumerate() {
         if n > 0 {
@@ -543,6 +555,16 @@ async fn travel(steps: Vec<Vec<Change>>) {
             .sync_account(id, incremental.clone(), None, Arc::new(|_| {}))
             .await;
         assert!(report.is_ok(), "step {n}: {report:?}");
+        if n == 0 && import {
+            imported = import_history(&store, id, incremental.clone(), &clock, start).await;
+            let listed =
+                fresh_import(client(), ProviderKind::Google, importing(&clock, start)).await;
+            assert_eq!(
+                imported, listed,
+                "the import brought what the provider lists"
+            );
+            ledger.imported(listed);
+        }
         let fresh = fresh_sync(client(), ProviderKind::Google, options(&clock)).await;
         assert!(!fresh.is_empty(), "step {n}: the fresh sync found nothing");
         let window = engine.window();
@@ -551,6 +573,48 @@ async fn travel(steps: Vec<Vec<Change>>) {
             panic!("after changes {changes:?}:\n{e}");
         }
     }
+    if import {
+        // Nothing swept the imported past: what the provider still lists
+        // for the imported span, and was imported, is still held.
+        let listed = fresh_import(client(), ProviderKind::Google, importing(&clock, start)).await;
+        let held = held(&store.lock().unwrap(), id, engine.window());
+        let lost: Vec<&String> = imported
+            .intersection(&listed)
+            .filter(|k| !held.before.contains(*k) && !held.inside.contains_key(*k))
+            .collect();
+        assert!(lost.is_empty(), "imported history lost: {lost:?}");
+    }
+}
+
+/// The options of an import back to [`IMPORT_WEEKS`] before `start`.
+fn importing(clock: &ManualClock, start: DateTime<Utc>) -> SyncOptions {
+    let day = (start - Duration::weeks(IMPORT_WEEKS)).date_naive();
+    SyncOptions {
+        history_since: Some(HistorySince::new(day, chrono_tz::UTC)),
+        ..options(clock)
+    }
+}
+
+/// Imports the account's history into `store` and returns the keys of what
+/// it holds before the window afterwards.
+async fn import_history(
+    store: &Arc<Mutex<Store>>,
+    id: i64,
+    provider: Arc<Google>,
+    clock: &ManualClock,
+    start: DateTime<Utc>,
+) -> BTreeSet<String> {
+    let engine = Engine::new(store.clone(), importing(clock, start));
+    let reports = engine
+        .import_history(id, provider, None, Arc::new(|_| {}), &Cancel::new())
+        .await;
+    assert!(
+        !reports.is_empty() && reports.iter().all(|r| r.complete()),
+        "the import did not complete: {reports:?}"
+    );
+    let held = held(&store.lock().unwrap(), id, engine.window());
+    assert!(!held.before.is_empty(), "the import brought nothing");
+    held.before
 }
 
 proptest! {
@@ -562,7 +626,20 @@ proptest! {
             weeks(),
         )
     ) {
-        run(travel(steps));
+        run(travel(steps, false));
+    }
+
+    /// The same travel after a history import a year back: the window still
+    /// equals a fresh sync at every step, nothing before it but what it had
+    /// and what the import brought, and the imported past is never swept.
+    #[test]
+    fn weeks_of_incremental_syncs_after_a_history_import_equal_a_fresh_full_sync(
+        steps in proptest::collection::vec(
+            proptest::collection::vec(change(), 0..4),
+            weeks(),
+        )
+    ) {
+        run(travel(steps, true));
     }
 }
 

@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, NaiveDate, Utc};
 use vica_core::Store;
 use vica_core::model::{EventRecord, Provider as ProviderKind, TaskRecord};
+use vica_sync::import::Cancel;
 use vica_sync::provider::{Provider, Window};
 use vica_sync::{Engine, SyncOptions};
 
@@ -134,6 +135,38 @@ pub async fn fresh_sync(
     assert!(report.is_ok(), "the fresh sync failed: {report:?}");
     let store = store.lock().unwrap();
     held(&store, account.id, window).inside
+}
+
+/// Syncs `provider` into a new in-memory store, then imports its history
+/// with `options` (whose `history_since` says how far back), and returns the
+/// keys of what the import brought from before the window: what the
+/// provider lists for the imported span.
+pub async fn fresh_import(
+    provider: Arc<dyn Provider>,
+    kind: ProviderKind,
+    options: SyncOptions,
+) -> BTreeSet<String> {
+    let store = Arc::new(Mutex::new(Store::open_in_memory().unwrap()));
+    let account = store
+        .lock()
+        .unwrap()
+        .add_account(kind, "fresh@example.com", None, false)
+        .unwrap();
+    let engine = Engine::new(store.clone(), options);
+    let window = engine.window();
+    let report = engine
+        .sync_account(account.id, provider.clone(), None, Arc::new(|_| {}))
+        .await;
+    assert!(report.is_ok(), "the fresh sync failed: {report:?}");
+    let imported = engine
+        .import_history(account.id, provider, None, Arc::new(|_| {}), &Cancel::new())
+        .await;
+    assert!(
+        !imported.is_empty() && imported.iter().all(|r| r.complete()),
+        "the fresh import did not complete: {imported:?}"
+    );
+    let store = store.lock().unwrap();
+    held(&store, account.id, window).before
 }
 
 /// What the incremental store has had inside its window over the steps so far.
