@@ -988,9 +988,41 @@ appSuite("Vica in a real window", h, (step) => {
   let browserBin = "";
   /** While this file exists, "the browser" opens nothing (a user who never signs in). */
   let hold = "";
+  /** The first run's history choice: ten years back. */
+  const HISTORY_SINCE = new Date(Date.now() - 10 * 365.25 * 864e5).toISOString().slice(0, 10);
+
+  /** Rows of a query on the window's database (python3's sqlite3), as arrays. */
+  function query(sql) {
+    const script = "import json, sqlite3, sys\nc = sqlite3.connect(sys.argv[1], timeout=10)\nprint(json.dumps(c.execute(sys.argv[2]).fetchall()))";
+    return JSON.parse(execFileSync("python3", ["-c", script, join(a.dataDir, "vica.db"), sql], { encoding: "utf8" }));
+  }
+
+  /** The history import of the fake Google's calendar: [reached, since, stopped], or null before it began. */
+  function googleImport() {
+    const rows = query(
+      "SELECT h.reached_utc, h.since_utc, h.stopped FROM history_imports h JOIN sources s ON s.id = h.source_id" +
+        " JOIN accounts a ON a.id = s.account_id WHERE a.provider = 'google' AND a.is_demo = 0",
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Sets the welcome screen's history day as a user's date picker does (input, then change). */
+  async function chooseSince(day) {
+    await a.browser.execute((value) => {
+      const input = document.querySelector("label.since input");
+      input.value = value;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    }, day);
+  }
 
   async function setUp() {
-    fakes = [await startFakes(["todoist", "--token", TOKEN]), await startFakes(["google-oauth"])];
+    fakes = [
+      await startFakes(["todoist", "--token", TOKEN]),
+      // Each calendar request takes 0.4 s, so the history import (38 chunks back
+      // to HISTORY_SINCE) runs long enough to be seen and cancelled.
+      await startFakes(["google-oauth", "--latency-ms", "400"]),
+    ];
     // "The browser": xdg-open (what the opener plugin runs on Linux) comes from here.
     const bin = mkdtempSync(join(tmpdir(), "vica-e2e-browser-"));
     browserBin = bin;
@@ -1073,6 +1105,21 @@ exit 0
         await b.keys("Escape");
         await dialog.waitForExist({ reverse: true });
         assert.ok(await welcome.isDisplayed(), "back on the welcome");
+
+        // The history choice: a day in the future is refused with the core's
+        // reason and saves nothing; ten years back is saved as the setting.
+        const config = () =>
+          execFileSync(CLI, ["--data-dir", a.dataDir, "config", "get", "history_since"], { encoding: "utf8" }).trim();
+        const off = config();
+        await chooseSince("2999-01-01");
+        const refused = b.$("main.welcome p.error");
+        await refused.waitForDisplayed({ timeoutMsg: "a day in the future was not refused" });
+        assert.match(await refused.getText(), /future/);
+        assert.equal(config(), off, "nothing saved");
+        await chooseSince(HISTORY_SINCE);
+        await refused.waitForExist({ reverse: true, timeoutMsg: "the refusal stayed after a good day" });
+        await b.waitUntil(async () => config() === HISTORY_SINCE, { timeoutMsg: "the history day was not saved" });
+        await a.screenshot("40b-welcome-history-chosen");
 
         await b.$("button*=Try with demo data").click();
         await b.$("section.days").waitForExist({ timeout: 30_000 });
@@ -1166,6 +1213,44 @@ exit 0
           timeout: 60_000,
           timeoutMsg: "the fake Google's event never showed",
         });
+      });
+
+      accountsStep("imports Google's past in the background after its window: progress, Cancel, and the next sync resumes", async () => {
+        const b = a.browser;
+        // The window came first (the step before saw this week's event); the
+        // past follows, and the bar says how far back it has reached.
+        const history = b.$(".sync .history");
+        await history.waitForDisplayed({ timeout: 30_000, timeoutMsg: "no history import shown after Google's sync" });
+        assert.match(await history.getText(), /^History: back to \d{4}-\d{2}-\d{2}…$/);
+        await a.screenshot("47-history-importing");
+        await b.waitUntil(async () => googleImport() !== null, { timeoutMsg: "no import state in the store" });
+
+        await b.$(".sync .cancel-import").click();
+        await history.waitForExist({ reverse: true, timeout: 20_000, timeoutMsg: "the import did not stop on Cancel" });
+        const [reached, since, stopped] = googleImport();
+        assert.ok(stopped, "the store says why the import stopped");
+        assert.ok(reached > since, `stopped short of the day asked for (reached ${reached}, since ${since})`);
+        const old = () =>
+          query(
+            "SELECT COUNT(*) FROM events e JOIN sources s ON s.id = e.source_id JOIN accounts a ON a.id = s.account_id" +
+              " WHERE a.provider = 'google' AND a.is_demo = 0 AND e.title = 'Old weekly sync'",
+          )[0][0];
+        const kept = old();
+
+        // Sync now: the import goes on from where it stopped, to the day asked for.
+        const last = await b.$(".sync").getAttribute("data-synced-at");
+        await b.$("button.sync-button").click();
+        await a.synced(last);
+        await b.waitUntil(async () => googleImport()[0] <= googleImport()[1], {
+          timeout: 90_000,
+          timeoutMsg: "the resumed import never reached the day asked for",
+        });
+        await history.waitForExist({ reverse: true, timeout: 20_000 });
+        assert.equal(googleImport()[2], null, "nothing stopped it this time");
+        // The weekly meeting that ended before the window, two years of it
+        // (105 weeks), is in the cache: what came before Cancel stayed.
+        assert.ok(kept <= 105, `${kept} instances before Cancel`);
+        assert.equal(old(), 105, "every week of the old meeting, once");
       });
 
       accountsStep("adds an ICS calendar from a file", async () => {

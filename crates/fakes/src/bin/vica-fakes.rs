@@ -3,7 +3,9 @@
 //!
 //! ```text
 //! vica-fakes todoist [--token TOKEN]   # a fake Todoist with one project and two finished tasks
-//! vica-fakes google-oauth              # a fake Google Calendar behind the fake OAuth server
+//! vica-fakes google-oauth [--latency-ms MS]
+//!                                      # a fake Google Calendar behind the fake OAuth server,
+//!                                      # answering each calendar request after MS milliseconds
 //! ```
 //!
 //! It prints the environment the app needs to use them, one `NAME=value`
@@ -14,18 +16,20 @@ use std::io::Read;
 
 use chrono::{DateTime, Datelike, Duration, Local, SecondsFormat, TimeZone, Utc};
 use serde_json::json;
+use vica_fakes::FakeServer;
 use vica_fakes::google::{CalendarEntry, FakeGoogle};
 use vica_fakes::oauth::{self, FakeOAuth};
 use vica_fakes::todoist::{FakeTodoist, ProjectEntry};
 
-const USAGE: &str = "usage: vica-fakes todoist [--token TOKEN] | vica-fakes google-oauth";
+const USAGE: &str =
+    "usage: vica-fakes todoist [--token TOKEN] | vica-fakes google-oauth [--latency-ms MS]";
 
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("todoist") => todoist(&args[1..]).await,
-        Some("google-oauth") => google_oauth().await,
+        Some("google-oauth") => google_oauth(&args[1..]).await,
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -110,10 +114,18 @@ fn within_this_week(at: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
     at.max(start)
 }
 
-async fn google_oauth() -> Result<Servers, String> {
+async fn google_oauth(args: &[String]) -> Result<Servers, String> {
+    let latency = match args {
+        [] => std::time::Duration::ZERO,
+        [flag, ms] if flag == "--latency-ms" => {
+            std::time::Duration::from_millis(ms.parse().map_err(|_| USAGE.to_owned())?)
+        }
+        _ => return Err(USAGE.to_owned()),
+    };
     let google = FakeGoogle::start()
         .await
         .map_err(|e| format!("cannot start the fake Google Calendar: {e}"))?;
+    google.set_latency(latency);
     let auth = FakeOAuth::start()
         .await
         .map_err(|e| format!("cannot start the fake OAuth server: {e}"))?;
@@ -131,6 +143,24 @@ async fn google_oauth() -> Result<Servers, String> {
             "summary": "Planning with the fake Google",
             "start": { "dateTime": start.to_rfc3339_opts(SecondsFormat::Secs, true) },
             "end": { "dateTime": (start + Duration::minutes(45)).to_rfc3339_opts(SecondsFormat::Secs, true) },
+        }),
+    );
+    // History for the history import: a weekly meeting that ran for two
+    // years and ended 40 weeks ago, before the sync window (26 weeks back)
+    // begins, so only an import brings it: 105 instances.
+    let ended = (now - Duration::weeks(40))
+        .date_naive()
+        .and_hms_opt(10, 0, 0)
+        .map_or(now, |t| t.and_utc());
+    let first = ended - Duration::weeks(104);
+    google.put_event(
+        oauth::DEFAULT_EMAIL,
+        json!({
+            "id": "e2eoldweekly",
+            "summary": "Old weekly sync",
+            "start": { "dateTime": first.to_rfc3339_opts(SecondsFormat::Secs, true), "timeZone": "UTC" },
+            "end": { "dateTime": (first + Duration::minutes(30)).to_rfc3339_opts(SecondsFormat::Secs, true), "timeZone": "UTC" },
+            "recurrence": [format!("RRULE:FREQ=WEEKLY;UNTIL={}", ended.format("%Y%m%dT%H%M%SZ"))],
         }),
     );
     println!("VICA_GOOGLE_API_BASE={}", google.base_url());
