@@ -47,9 +47,11 @@ test-rust: ui
 test-fuzz:
 	./scripts/fuzz.sh 20
 
-# Every benchmark figure with its target in one table (not part of `test`).
+# Every benchmark figure with its target in one table, then the app's idle
+# memory beside a bare Tauri window (not part of `test`).
 bench:
 	./scripts/bench.sh
+	./scripts/bench-memory.sh
 
 # Tokens in a real Secret Service: gnome-keyring in a private D-Bus session.
 test-keychain: setup
