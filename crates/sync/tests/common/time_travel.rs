@@ -114,13 +114,17 @@ fn task_json(t: &TaskRecord) -> String {
     serde_json::to_string(t).unwrap()
 }
 
-/// Syncs `provider` into a new in-memory store with `options` (whose clock
-/// says when) and returns what it holds inside the window it synced.
-pub async fn fresh_sync(
-    provider: Arc<dyn Provider>,
-    kind: ProviderKind,
-    options: SyncOptions,
-) -> Snapshot {
+/// A new in-memory store with one account of `kind`, synced from `provider`
+/// with `options` (whose clock says when): the store, the account and the
+/// engine, with the window it synced.
+struct Fresh {
+    store: Arc<Mutex<Store>>,
+    account_id: i64,
+    engine: Engine,
+    window: Window,
+}
+
+async fn fresh(provider: Arc<dyn Provider>, kind: ProviderKind, options: SyncOptions) -> Fresh {
     let store = Arc::new(Mutex::new(Store::open_in_memory().unwrap()));
     let account = store
         .lock()
@@ -133,8 +137,24 @@ pub async fn fresh_sync(
         .sync_account(account.id, provider, None, Arc::new(|_| {}))
         .await;
     assert!(report.is_ok(), "the fresh sync failed: {report:?}");
-    let store = store.lock().unwrap();
-    held(&store, account.id, window).inside
+    Fresh {
+        store,
+        account_id: account.id,
+        engine,
+        window,
+    }
+}
+
+/// Syncs `provider` into a new in-memory store with `options` (whose clock
+/// says when) and returns what it holds inside the window it synced.
+pub async fn fresh_sync(
+    provider: Arc<dyn Provider>,
+    kind: ProviderKind,
+    options: SyncOptions,
+) -> Snapshot {
+    let f = fresh(provider, kind, options).await;
+    let store = f.store.lock().unwrap();
+    held(&store, f.account_id, f.window).inside
 }
 
 /// Syncs `provider` into a new in-memory store, then imports its history
@@ -146,27 +166,23 @@ pub async fn fresh_import(
     kind: ProviderKind,
     options: SyncOptions,
 ) -> BTreeSet<String> {
-    let store = Arc::new(Mutex::new(Store::open_in_memory().unwrap()));
-    let account = store
-        .lock()
-        .unwrap()
-        .add_account(kind, "fresh@example.com", None, false)
-        .unwrap();
-    let engine = Engine::new(store.clone(), options);
-    let window = engine.window();
-    let report = engine
-        .sync_account(account.id, provider.clone(), None, Arc::new(|_| {}))
-        .await;
-    assert!(report.is_ok(), "the fresh sync failed: {report:?}");
-    let imported = engine
-        .import_history(account.id, provider, None, Arc::new(|_| {}), &Cancel::new())
+    let f = fresh(provider.clone(), kind, options).await;
+    let imported = f
+        .engine
+        .import_history(
+            f.account_id,
+            provider,
+            None,
+            Arc::new(|_| {}),
+            &Cancel::new(),
+        )
         .await;
     assert!(
         !imported.is_empty() && imported.iter().all(|r| r.complete()),
         "the fresh import did not complete: {imported:?}"
     );
-    let store = store.lock().unwrap();
-    held(&store, account.id, window).before
+    let store = f.store.lock().unwrap();
+    held(&store, f.account_id, f.window).before
 }
 
 /// What the incremental store has had inside its window over the steps so far.
