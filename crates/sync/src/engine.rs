@@ -530,6 +530,7 @@ impl Engine {
                     end: current.window.end,
                 }),
                 update_only_before: fetched.update_only_before,
+                delete_only_from: fetched.delete_only_from,
                 ics_items: fetched.ics_items,
             };
             let history = History {

@@ -259,6 +259,7 @@ impl Engine {
                 generation: None,
                 sweep: None,
                 update_only_before: None,
+                delete_only_from: fetched.delete_only_from,
                 ics_items: None,
             };
             let history = History {

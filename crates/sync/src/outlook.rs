@@ -14,7 +14,8 @@
 //! what changed while it was read arrives in the same sync. Entries with `@removed` and cancelled
 //! meetings (`isCancelled`) delete locally; a removal of something never
 //! stored (Graph also reports changes outside the window that way) deletes
-//! nothing.
+//! nothing, and neither does one of an event stored wholly before the
+//! window (history: imported, or left behind by the window).
 //!
 //! The window. A delta link is bound to the window its round started with,
 //! and Graph never reports an unchanged event that lies beyond it. So a round
@@ -482,7 +483,11 @@ impl Outlook {
         };
         self.fill_sparse(&source.provider_id, &mut items, window.end)
             .await?;
-        Ok(map_page(&items, me, Some(window.end), next))
+        let mut fetched = map_page(&items, me, Some(window.end), next);
+        // A delta reports changes outside its window as removals: they
+        // cannot remove the history before it.
+        fetched.delete_only_from = Some(window.start);
+        Ok(fetched)
     }
 
     /// Completes occurrences that came without their series' fields (those

@@ -61,6 +61,9 @@ pub struct Fetched {
     /// Events ending at or before this instant are only updated where the
     /// store has them, never added (`vica_core::store::Page::update_only_before`).
     pub update_only_before: Option<DateTime<Utc>>,
+    /// Removals spare events ending at or before this instant
+    /// (`vica_core::store::Page::delete_only_from`).
+    pub delete_only_from: Option<DateTime<Utc>>,
     /// What the page changes in the source's per-item state (ICS
     /// calendars), committed with it.
     pub ics_items: Option<IcsItemsUpdate>,
@@ -78,6 +81,7 @@ impl Fetched {
             kept_tasks: Vec::new(),
             history: Vec::new(),
             update_only_before: None,
+            delete_only_from: None,
             ics_items: None,
             next,
         }

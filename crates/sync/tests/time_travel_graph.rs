@@ -21,6 +21,10 @@
 //! occurrence leaves the organizer's calendar and stays, cancelled, in the
 //! attendee's, and nothing changes unless the script says so.
 //!
+//! A second property runs the same travel after a history import a year
+//! back at the first step: the imported past is allowed before the window,
+//! and none of it is swept.
+//!
 //! CI runs a few cases of 16 weeks; a longer run:
 //! `VICA_LONG=1 cargo test -p vica-sync --test time_travel_graph` (64 cases
 //! of 52 weeks).
@@ -28,7 +32,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc, Weekday};
@@ -38,11 +42,13 @@ use vica_core::Store;
 use vica_core::clock::{Clock, ManualClock};
 use vica_core::model::Provider as ProviderKind;
 use vica_fakes::graph::{CalendarEntry, DEFAULT_ACCESS_TOKEN, FakeGraph};
+use vica_sync::engine::HistorySince;
 use vica_sync::http::StaticToken;
+use vica_sync::import::Cancel;
 use vica_sync::outlook::{Outlook, OutlookConfig};
 use vica_sync::{Engine, SyncOptions};
 
-use common::time_travel::{Ledger, cases, fresh_sync, run, weeks};
+use common::time_travel::{Ledger, cases, fresh_import, fresh_sync, held, run, weeks};
 
 /// The default calendar.
 const MAIN: &str = "AAMkAGI2main=";
@@ -659,7 +665,12 @@ fn options(clock: &ManualClock) -> SyncOptions {
     }
 }
 
-async fn travel(steps: Vec<Vec<Change>>) {
+/// How far back the import of [`travel`] reaches, when it runs one.
+const IMPORT_WEEKS: i64 = 52;
+
+/// One case: a first sync, then, when `import` says so, a history import a
+/// year back ([`IMPORT_WEEKS`]), then a week of changes and a sync per step.
+async fn travel(steps: Vec<Vec<Change>>, import: bool) {
     let origin = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap();
     let clock = ManualClock::new(origin);
     let fake = server(&clock).await;
@@ -680,6 +691,7 @@ async fn travel(steps: Vec<Vec<Change>>) {
         .id;
     let engine = Engine::new(store.clone(), options(&clock));
     let mut ledger = Ledger::default();
+    let mut imported = BTreeSet::new();
     let incremental = client(&fake, &clock);
     for (n, changes) in std::iter::once(Vec::new()).chain(steps).enumerate() {
         if n > 0 {
@@ -696,6 +708,20 @@ async fn travel(steps: Vec<Vec<Change>>) {
         assert!(report.is_ok(), "step {n}: {report:?}");
         for s in &report.sources {
             assert!(s.rejected.is_empty(), "step {n}: {s:?}");
+        }
+        if n == 0 && import {
+            imported = import_history(&store, id, incremental.clone(), &clock, origin).await;
+            let listed = fresh_import(
+                client(&fake, &clock),
+                ProviderKind::Microsoft,
+                importing(&clock, origin),
+            )
+            .await;
+            assert_eq!(
+                imported, listed,
+                "the import brought what the provider lists"
+            );
+            ledger.imported(listed);
         }
         let fresh = fresh_sync(
             client(&fake, &clock),
@@ -717,6 +743,53 @@ async fn travel(steps: Vec<Vec<Change>>) {
             panic!("after changes {changes:?}:\n{e}");
         }
     }
+    if import {
+        // Nothing swept the imported past: what the provider still lists
+        // for the imported span, and was imported, is still held.
+        let listed = fresh_import(
+            client(&fake, &clock),
+            ProviderKind::Microsoft,
+            importing(&clock, origin),
+        )
+        .await;
+        let held = held(&store.lock().unwrap(), id, engine.window());
+        let lost: Vec<&String> = imported
+            .intersection(&listed)
+            .filter(|k| !held.before.contains(*k) && !held.inside.contains_key(*k))
+            .collect();
+        assert!(lost.is_empty(), "imported history lost: {lost:?}");
+    }
+}
+
+/// The options of an import back to [`IMPORT_WEEKS`] before `origin`.
+fn importing(clock: &ManualClock, origin: DateTime<Utc>) -> SyncOptions {
+    let day = (origin - Duration::weeks(IMPORT_WEEKS)).date_naive();
+    SyncOptions {
+        history_since: Some(HistorySince::new(day, chrono_tz::UTC)),
+        ..options(clock)
+    }
+}
+
+/// Imports the account's history into `store` and returns the keys of what
+/// it holds before the window afterwards.
+async fn import_history(
+    store: &Arc<Mutex<Store>>,
+    id: i64,
+    provider: Arc<Outlook>,
+    clock: &ManualClock,
+    origin: DateTime<Utc>,
+) -> BTreeSet<String> {
+    let engine = Engine::new(store.clone(), importing(clock, origin));
+    let reports = engine
+        .import_history(id, provider, None, Arc::new(|_| {}), &Cancel::new())
+        .await;
+    assert!(
+        !reports.is_empty() && reports.iter().all(|r| r.complete()),
+        "the import did not complete: {reports:?}"
+    );
+    let held = held(&store.lock().unwrap(), id, engine.window());
+    assert!(!held.before.is_empty(), "the import brought nothing");
+    held.before
 }
 
 proptest! {
@@ -728,7 +801,20 @@ proptest! {
             weeks(),
         )
     ) {
-        run(travel(steps));
+        run(travel(steps, false));
+    }
+
+    /// The same travel after a history import a year back: the window still
+    /// equals a fresh sync at every step, nothing before it but what it had
+    /// and what the import brought, and the imported past is never swept.
+    #[test]
+    fn weeks_of_incremental_syncs_after_a_history_import_equal_a_fresh_full_sync(
+        steps in proptest::collection::vec(
+            proptest::collection::vec(change(), 0..4),
+            weeks(),
+        )
+    ) {
+        run(travel(steps, true));
     }
 }
 

@@ -44,6 +44,12 @@ pub struct Page {
     /// added: a provider that returns a changed series' every instance keeps
     /// the user's history current without filling the store with the past.
     pub update_only_before: Option<DateTime<Utc>>,
+    /// Removals by id ([`Page::deleted_events`]) spare events that end at or
+    /// before this instant: history before the window the provider was asked
+    /// about. Graph's delta reports changes outside its window as removals,
+    /// which says nothing of the history a history import brought or the
+    /// window left behind.
+    pub delete_only_from: Option<DateTime<Utc>>,
     /// What the page changes in an ICS calendar's per-item state
     /// ([`super::ics_items`]), written with it.
     pub ics_items: Option<IcsItemsUpdate>,
@@ -214,10 +220,12 @@ pub(super) fn apply_page(
         merge_span(tx, source_id, span)?;
     }
     {
-        let mut del =
-            tx.prepare_cached("DELETE FROM events WHERE source_id = ?1 AND provider_id = ?2")?;
+        let mut del = tx.prepare_cached(
+            "DELETE FROM events WHERE source_id = ?1 AND provider_id = ?2 AND end_utc > ?3",
+        )?;
+        let from = page.delete_only_from.map_or(i64::MIN, secs);
         for id in &page.deleted_events {
-            outcome.deleted += del.execute(params![source_id, id])?;
+            outcome.deleted += del.execute(params![source_id, id, from])?;
         }
         let mut del =
             tx.prepare_cached("DELETE FROM tasks WHERE source_id = ?1 AND provider_id = ?2")?;
@@ -467,6 +475,62 @@ mod tests {
                 ("old".to_owned(), "Held, renamed".to_owned()),
                 ("straddles".to_owned(), "Inside".to_owned())
             ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn removals_spare_what_ends_before_the_delete_only_line() -> Result<()> {
+        let mut store = Store::open_in_memory()?;
+        let account = store.add_account(Provider::Microsoft, "me@example.com", None, false)?;
+        let source = store
+            .upsert_source(
+                account.id,
+                &SourceRecord {
+                    kind: SourceKind::Calendar,
+                    provider_id: "main".into(),
+                    name: "Calendar".into(),
+                    color: None,
+                    is_primary: true,
+                    access_role: None,
+                },
+            )?
+            .id;
+        let held = Page {
+            events: vec![
+                event("history", "Imported", "2026-01-05T09:00:00Z"),
+                // Ends exactly on the line: history too.
+                event("edge", "Ends on the line", "2026-02-28T23:00:00Z"),
+                event("straddles", "Inside", "2026-02-28T23:30:00Z"),
+                event("inside", "Inside too", "2026-03-02T09:00:00Z"),
+            ],
+            ..Page::default()
+        };
+        store.write_page(source, &held, CursorUpdate::Keep)?;
+        let page = Page {
+            deleted_events: ["history", "edge", "straddles", "inside"]
+                .map(String::from)
+                .to_vec(),
+            delete_only_from: "2026-03-01T00:00:00Z".parse().ok(),
+            ..Page::default()
+        };
+        let outcome = store.write_page(source, &page, CursorUpdate::Keep)?;
+        assert_eq!(outcome.deleted, 2);
+        assert_eq!(
+            titles(&store),
+            [
+                ("edge".to_owned(), "Ends on the line".to_owned()),
+                ("history".to_owned(), "Imported".to_owned())
+            ]
+        );
+        // Without the line, a removal removes wherever the event lies.
+        let page = Page {
+            deleted_events: vec!["history".into()],
+            ..Page::default()
+        };
+        assert_eq!(
+            store.write_page(source, &page, CursorUpdate::Keep)?.deleted,
+            1
         );
         Ok(())
     }
