@@ -25,6 +25,10 @@
 //! the last two weeks (`TodoistConfig::refetch`), keeping older history as
 //! stored; that is the client's documented design, not a bug this test hunts.
 //!
+//! A third property runs the Pro travel after a history import a year back
+//! at the first step: the imported completions are allowed before the
+//! window, and none of them is lost.
+//!
 //! CI runs a few cases of 16 weeks on each plan; a longer run:
 //! `VICA_LONG=1 cargo test -p vica-sync --test time_travel_todoist` (32
 //! cases of 52 weeks on each plan).
@@ -44,11 +48,13 @@ use vica_core::model::Provider as ProviderKind;
 use vica_core::settings::Settings;
 use vica_core::week::{Week, WeekKey};
 use vica_fakes::todoist::{DEFAULT_ACCESS_TOKEN, FakeTodoist, Plan, ProjectEntry};
+use vica_sync::engine::HistorySince;
 use vica_sync::http::StaticToken;
+use vica_sync::import::Cancel;
 use vica_sync::todoist::{Todoist, TodoistConfig};
 use vica_sync::{Engine, SyncOptions};
 
-use common::time_travel::{Ledger, cases, held, run, weeks};
+use common::time_travel::{Ledger, cases, fresh_import, held, run, weeks};
 
 const WORK: &str = "6Jf8VQXxpwv56VQ7";
 const HOME: &str = "6Jf8VQXxpwv56VQ8";
@@ -383,7 +389,13 @@ fn logged_habits(fake: &FakeTodoist, from: DateTime<Utc>, to: DateTime<Utc>) -> 
         .collect()
 }
 
-async fn travel(plan: Plan, steps: Vec<Vec<Change>>) {
+/// How far back the import of [`travel`] reaches, when it runs one.
+const IMPORT_WEEKS: i64 = 52;
+
+/// One case on `plan`: a first sync, then, when `import` says so, a history
+/// import a year back ([`IMPORT_WEEKS`]), then a week of changes and a sync
+/// per step.
+async fn travel(plan: Plan, steps: Vec<Vec<Change>>, import: bool) {
     let start = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap();
     let clock = ManualClock::new(start);
     let fake = FakeTodoist::start().await.unwrap();
@@ -411,6 +423,7 @@ async fn travel(plan: Plan, steps: Vec<Vec<Change>>) {
     let engine = Engine::new(store.clone(), options(&clock));
     let incremental = client(&fake, &clock);
     let mut ledger = Ledger::default();
+    let mut imported = BTreeSet::new();
     for (n, changes) in std::iter::once(Vec::new()).chain(steps).enumerate() {
         let before = clock.now();
         if n > 0 {
@@ -428,6 +441,20 @@ async fn travel(plan: Plan, steps: Vec<Vec<Change>>) {
             report.sources.iter().all(|s| s.rejected.is_empty()),
             "step {n}: {report:?}"
         );
+        if n == 0 && import {
+            imported = import_history(&store, account_id, incremental.clone(), &clock, start).await;
+            let listed = fresh_import(
+                client(&fake, &clock),
+                ProviderKind::Todoist,
+                importing(&clock, start),
+            )
+            .await;
+            assert_eq!(
+                imported, listed,
+                "the import brought what the provider lists"
+            );
+            ledger.imported(listed);
+        }
         let fresh = common::time_travel::fresh_sync(
             client(&fake, &clock),
             ProviderKind::Todoist,
@@ -469,6 +496,47 @@ async fn travel(plan: Plan, steps: Vec<Vec<Change>>) {
             );
         }
     }
+    if import {
+        // Nothing swept the imported past: what was imported is still held
+        // (completions are history; the provider forgets none on this plan).
+        let held = held(&store.lock().unwrap(), account_id, engine.window());
+        let lost: Vec<&String> = imported
+            .iter()
+            .filter(|k| !held.before.contains(*k) && !held.inside.contains_key(*k))
+            .collect();
+        assert!(lost.is_empty(), "imported history lost: {lost:?}");
+    }
+}
+
+/// The options of an import back to [`IMPORT_WEEKS`] before `start`.
+fn importing(clock: &ManualClock, start: DateTime<Utc>) -> SyncOptions {
+    let day = (start - Duration::weeks(IMPORT_WEEKS)).date_naive();
+    SyncOptions {
+        history_since: Some(HistorySince::new(day, chrono_tz::UTC)),
+        ..options(clock)
+    }
+}
+
+/// Imports the account's history into `store` and returns the keys of what
+/// it holds before the window afterwards.
+async fn import_history(
+    store: &Arc<Mutex<Store>>,
+    id: i64,
+    provider: Arc<Todoist>,
+    clock: &ManualClock,
+    start: DateTime<Utc>,
+) -> BTreeSet<String> {
+    let engine = Engine::new(store.clone(), importing(clock, start));
+    let reports = engine
+        .import_history(id, provider, None, Arc::new(|_| {}), &Cancel::new())
+        .await;
+    assert!(
+        !reports.is_empty() && reports.iter().all(|r| r.complete()),
+        "the import did not complete: {reports:?}"
+    );
+    let held = held(&store.lock().unwrap(), id, engine.window());
+    assert!(!held.before.is_empty(), "the import brought nothing");
+    held.before
 }
 
 proptest! {
@@ -480,7 +548,7 @@ proptest! {
             weeks(),
         )
     ) {
-        run(travel(Plan::FREE, steps));
+        run(travel(Plan::FREE, steps, false));
     }
 
     #[test]
@@ -490,7 +558,20 @@ proptest! {
             weeks(),
         )
     ) {
-        run(travel(Plan::PRO, steps));
+        run(travel(Plan::PRO, steps, false));
+    }
+
+    /// On Pro, after a history import a year back: the window still equals a
+    /// fresh sync at every step, nothing before it but what it had and what
+    /// the import brought, and none of the imported completions is lost.
+    #[test]
+    fn weeks_of_incremental_syncs_after_a_history_import_equal_a_fresh_full_sync_on_pro(
+        steps in proptest::collection::vec(
+            proptest::collection::vec(change(), 0..6),
+            weeks(),
+        )
+    ) {
+        run(travel(Plan::PRO, steps, true));
     }
 }
 
