@@ -31,13 +31,13 @@ use vica_core::Store;
 use vica_core::clock::{Clock, ManualClock};
 use vica_core::model::Provider as ProviderKind;
 use vica_fakes::google::{CalendarEntry, DEFAULT_ACCESS_TOKEN, FakeGoogle};
-use vica_sync::engine::HistorySince;
 use vica_sync::google::{Google, GoogleConfig};
 use vica_sync::http::StaticToken;
-use vica_sync::import::Cancel;
 use vica_sync::{Engine, SyncOptions};
 
-use common::time_travel::{Ledger, cases, fresh_import, fresh_sync, held, run, weeks};
+use common::time_travel::{
+    Ledger, cases, fresh_import, fresh_sync, import_into, importing, lost, run, weeks,
+};
 
 const WORK: &str = "alex@example.com";
 const TEAM: &str = "team@group.calendar.google.com";
@@ -556,9 +556,19 @@ async fn travel(steps: Vec<Vec<Change>>, import: bool) {
             .await;
         assert!(report.is_ok(), "step {n}: {report:?}");
         if n == 0 && import {
-            imported = import_history(&store, id, incremental.clone(), &clock, start).await;
-            let listed =
-                fresh_import(client(), ProviderKind::Google, importing(&clock, start)).await;
+            imported = import_into(
+                &store,
+                id,
+                incremental.clone(),
+                importing(options(&clock), start, IMPORT_WEEKS),
+            )
+            .await;
+            let listed = fresh_import(
+                client(),
+                ProviderKind::Google,
+                importing(options(&clock), start, IMPORT_WEEKS),
+            )
+            .await;
             assert_eq!(
                 imported, listed,
                 "the import brought what the provider lists"
@@ -576,45 +586,21 @@ async fn travel(steps: Vec<Vec<Change>>, import: bool) {
     if import {
         // Nothing swept the imported past: what the provider still lists
         // for the imported span, and was imported, is still held.
-        let listed = fresh_import(client(), ProviderKind::Google, importing(&clock, start)).await;
-        let held = held(&store.lock().unwrap(), id, engine.window());
-        let lost: Vec<&String> = imported
-            .intersection(&listed)
-            .filter(|k| !held.before.contains(*k) && !held.inside.contains_key(*k))
-            .collect();
+        let listed = fresh_import(
+            client(),
+            ProviderKind::Google,
+            importing(options(&clock), start, IMPORT_WEEKS),
+        )
+        .await;
+        let lost = lost(
+            &store.lock().unwrap(),
+            id,
+            engine.window(),
+            &imported,
+            Some(&listed),
+        );
         assert!(lost.is_empty(), "imported history lost: {lost:?}");
     }
-}
-
-/// The options of an import back to [`IMPORT_WEEKS`] before `start`.
-fn importing(clock: &ManualClock, start: DateTime<Utc>) -> SyncOptions {
-    let day = (start - Duration::weeks(IMPORT_WEEKS)).date_naive();
-    SyncOptions {
-        history_since: Some(HistorySince::new(day, chrono_tz::UTC)),
-        ..options(clock)
-    }
-}
-
-/// Imports the account's history into `store` and returns the keys of what
-/// it holds before the window afterwards.
-async fn import_history(
-    store: &Arc<Mutex<Store>>,
-    id: i64,
-    provider: Arc<Google>,
-    clock: &ManualClock,
-    start: DateTime<Utc>,
-) -> BTreeSet<String> {
-    let engine = Engine::new(store.clone(), importing(clock, start));
-    let reports = engine
-        .import_history(id, provider, None, Arc::new(|_| {}), &Cancel::new())
-        .await;
-    assert!(
-        !reports.is_empty() && reports.iter().all(|r| r.complete()),
-        "the import did not complete: {reports:?}"
-    );
-    let held = held(&store.lock().unwrap(), id, engine.window());
-    assert!(!held.before.is_empty(), "the import brought nothing");
-    held.before
 }
 
 proptest! {

@@ -42,13 +42,13 @@ use vica_core::Store;
 use vica_core::clock::{Clock, ManualClock};
 use vica_core::model::Provider as ProviderKind;
 use vica_fakes::graph::{CalendarEntry, DEFAULT_ACCESS_TOKEN, FakeGraph};
-use vica_sync::engine::HistorySince;
 use vica_sync::http::StaticToken;
-use vica_sync::import::Cancel;
 use vica_sync::outlook::{Outlook, OutlookConfig};
 use vica_sync::{Engine, SyncOptions};
 
-use common::time_travel::{Ledger, cases, fresh_import, fresh_sync, held, run, weeks};
+use common::time_travel::{
+    Ledger, cases, fresh_import, fresh_sync, import_into, importing, lost, run, weeks,
+};
 
 /// The default calendar.
 const MAIN: &str = "AAMkAGI2main=";
@@ -710,11 +710,17 @@ async fn travel(steps: Vec<Vec<Change>>, import: bool) {
             assert!(s.rejected.is_empty(), "step {n}: {s:?}");
         }
         if n == 0 && import {
-            imported = import_history(&store, id, incremental.clone(), &clock, origin).await;
+            imported = import_into(
+                &store,
+                id,
+                incremental.clone(),
+                importing(options(&clock), origin, IMPORT_WEEKS),
+            )
+            .await;
             let listed = fresh_import(
                 client(&fake, &clock),
                 ProviderKind::Microsoft,
-                importing(&clock, origin),
+                importing(options(&clock), origin, IMPORT_WEEKS),
             )
             .await;
             assert_eq!(
@@ -749,47 +755,18 @@ async fn travel(steps: Vec<Vec<Change>>, import: bool) {
         let listed = fresh_import(
             client(&fake, &clock),
             ProviderKind::Microsoft,
-            importing(&clock, origin),
+            importing(options(&clock), origin, IMPORT_WEEKS),
         )
         .await;
-        let held = held(&store.lock().unwrap(), id, engine.window());
-        let lost: Vec<&String> = imported
-            .intersection(&listed)
-            .filter(|k| !held.before.contains(*k) && !held.inside.contains_key(*k))
-            .collect();
+        let lost = lost(
+            &store.lock().unwrap(),
+            id,
+            engine.window(),
+            &imported,
+            Some(&listed),
+        );
         assert!(lost.is_empty(), "imported history lost: {lost:?}");
     }
-}
-
-/// The options of an import back to [`IMPORT_WEEKS`] before `origin`.
-fn importing(clock: &ManualClock, origin: DateTime<Utc>) -> SyncOptions {
-    let day = (origin - Duration::weeks(IMPORT_WEEKS)).date_naive();
-    SyncOptions {
-        history_since: Some(HistorySince::new(day, chrono_tz::UTC)),
-        ..options(clock)
-    }
-}
-
-/// Imports the account's history into `store` and returns the keys of what
-/// it holds before the window afterwards.
-async fn import_history(
-    store: &Arc<Mutex<Store>>,
-    id: i64,
-    provider: Arc<Outlook>,
-    clock: &ManualClock,
-    origin: DateTime<Utc>,
-) -> BTreeSet<String> {
-    let engine = Engine::new(store.clone(), importing(clock, origin));
-    let reports = engine
-        .import_history(id, provider, None, Arc::new(|_| {}), &Cancel::new())
-        .await;
-    assert!(
-        !reports.is_empty() && reports.iter().all(|r| r.complete()),
-        "the import did not complete: {reports:?}"
-    );
-    let held = held(&store.lock().unwrap(), id, engine.window());
-    assert!(!held.before.is_empty(), "the import brought nothing");
-    held.before
 }
 
 proptest! {

@@ -48,13 +48,13 @@ use vica_core::model::Provider as ProviderKind;
 use vica_core::settings::Settings;
 use vica_core::week::{Week, WeekKey};
 use vica_fakes::todoist::{DEFAULT_ACCESS_TOKEN, FakeTodoist, Plan, ProjectEntry};
-use vica_sync::engine::HistorySince;
 use vica_sync::http::StaticToken;
-use vica_sync::import::Cancel;
 use vica_sync::todoist::{Todoist, TodoistConfig};
 use vica_sync::{Engine, SyncOptions};
 
-use common::time_travel::{Ledger, cases, fresh_import, held, run, weeks};
+use common::time_travel::{
+    Ledger, cases, fresh_import, held, import_into, importing, lost, run, weeks,
+};
 
 const WORK: &str = "6Jf8VQXxpwv56VQ7";
 const HOME: &str = "6Jf8VQXxpwv56VQ8";
@@ -442,11 +442,17 @@ async fn travel(plan: Plan, steps: Vec<Vec<Change>>, import: bool) {
             "step {n}: {report:?}"
         );
         if n == 0 && import {
-            imported = import_history(&store, account_id, incremental.clone(), &clock, start).await;
+            imported = import_into(
+                &store,
+                account_id,
+                incremental.clone(),
+                importing(options(&clock), start, IMPORT_WEEKS),
+            )
+            .await;
             let listed = fresh_import(
                 client(&fake, &clock),
                 ProviderKind::Todoist,
-                importing(&clock, start),
+                importing(options(&clock), start, IMPORT_WEEKS),
             )
             .await;
             assert_eq!(
@@ -499,44 +505,15 @@ async fn travel(plan: Plan, steps: Vec<Vec<Change>>, import: bool) {
     if import {
         // Nothing swept the imported past: what was imported is still held
         // (completions are history; the provider forgets none on this plan).
-        let held = held(&store.lock().unwrap(), account_id, engine.window());
-        let lost: Vec<&String> = imported
-            .iter()
-            .filter(|k| !held.before.contains(*k) && !held.inside.contains_key(*k))
-            .collect();
+        let lost = lost(
+            &store.lock().unwrap(),
+            account_id,
+            engine.window(),
+            &imported,
+            None,
+        );
         assert!(lost.is_empty(), "imported history lost: {lost:?}");
     }
-}
-
-/// The options of an import back to [`IMPORT_WEEKS`] before `start`.
-fn importing(clock: &ManualClock, start: DateTime<Utc>) -> SyncOptions {
-    let day = (start - Duration::weeks(IMPORT_WEEKS)).date_naive();
-    SyncOptions {
-        history_since: Some(HistorySince::new(day, chrono_tz::UTC)),
-        ..options(clock)
-    }
-}
-
-/// Imports the account's history into `store` and returns the keys of what
-/// it holds before the window afterwards.
-async fn import_history(
-    store: &Arc<Mutex<Store>>,
-    id: i64,
-    provider: Arc<Todoist>,
-    clock: &ManualClock,
-    start: DateTime<Utc>,
-) -> BTreeSet<String> {
-    let engine = Engine::new(store.clone(), importing(clock, start));
-    let reports = engine
-        .import_history(id, provider, None, Arc::new(|_| {}), &Cancel::new())
-        .await;
-    assert!(
-        !reports.is_empty() && reports.iter().all(|r| r.complete()),
-        "the import did not complete: {reports:?}"
-    );
-    let held = held(&store.lock().unwrap(), id, engine.window());
-    assert!(!held.before.is_empty(), "the import brought nothing");
-    held.before
 }
 
 proptest! {

@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, NaiveDate, Utc};
 use vica_core::Store;
 use vica_core::model::{EventRecord, Provider as ProviderKind, TaskRecord};
+use vica_sync::engine::HistorySince;
 use vica_sync::import::Cancel;
 use vica_sync::provider::{Provider, Window};
 use vica_sync::{Engine, SyncOptions};
@@ -183,6 +184,55 @@ pub async fn fresh_import(
     );
     let store = f.store.lock().unwrap();
     held(&store, f.account_id, f.window).before
+}
+
+/// `options` with a history import back to `weeks` before `start`.
+pub fn importing(options: SyncOptions, start: DateTime<Utc>, weeks: i64) -> SyncOptions {
+    let day = (start - chrono::Duration::weeks(weeks)).date_naive();
+    SyncOptions {
+        history_since: Some(HistorySince::new(day, chrono_tz::UTC)),
+        ..options
+    }
+}
+
+/// Imports the history of `account_id` into `store` with `options` (see
+/// [`importing`]) and returns the keys of what it holds before the window
+/// afterwards.
+pub async fn import_into(
+    store: &Arc<Mutex<Store>>,
+    account_id: i64,
+    provider: Arc<dyn Provider>,
+    options: SyncOptions,
+) -> BTreeSet<String> {
+    let engine = Engine::new(store.clone(), options);
+    let reports = engine
+        .import_history(account_id, provider, None, Arc::new(|_| {}), &Cancel::new())
+        .await;
+    assert!(
+        !reports.is_empty() && reports.iter().all(|r| r.complete()),
+        "the import did not complete: {reports:?}"
+    );
+    let held = held(&store.lock().unwrap(), account_id, engine.window());
+    assert!(!held.before.is_empty(), "the import brought nothing");
+    held.before
+}
+
+/// The imported keys (among `still`, what the provider still lists, when
+/// given) that `store` no longer holds anywhere.
+pub fn lost(
+    store: &Store,
+    account_id: i64,
+    window: Window,
+    imported: &BTreeSet<String>,
+    still: Option<&BTreeSet<String>>,
+) -> Vec<String> {
+    let held = held(store, account_id, window);
+    imported
+        .iter()
+        .filter(|k| still.is_none_or(|s| s.contains(*k)))
+        .filter(|k| !held.before.contains(*k) && !held.inside.contains_key(*k))
+        .cloned()
+        .collect()
 }
 
 /// What the incremental store has had inside its window over the steps so far.
