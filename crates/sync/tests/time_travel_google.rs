@@ -33,11 +33,10 @@ use vica_core::model::Provider as ProviderKind;
 use vica_fakes::google::{CalendarEntry, DEFAULT_ACCESS_TOKEN, FakeGoogle};
 use vica_sync::google::{Google, GoogleConfig};
 use vica_sync::http::StaticToken;
+use vica_sync::provider::Provider;
 use vica_sync::{Engine, SyncOptions};
 
-use common::time_travel::{
-    Ledger, cases, fresh_import, fresh_sync, import_into, importing, lost, run, weeks,
-};
+use common::time_travel::{Ledger, assert_none_lost, cases, fresh_sync, importing, run, weeks};
 
 const WORK: &str = "alex@example.com";
 const TEAM: &str = "team@group.calendar.google.com";
@@ -556,24 +555,17 @@ async fn travel(steps: Vec<Vec<Change>>, import: bool) {
             .await;
         assert!(report.is_ok(), "step {n}: {report:?}");
         if n == 0 && import {
-            imported = import_into(
-                &store,
-                id,
-                incremental.clone(),
-                importing(options(&clock), start, IMPORT_WEEKS),
-            )
-            .await;
-            let listed = fresh_import(
-                client(),
-                ProviderKind::Google,
-                importing(options(&clock), start, IMPORT_WEEKS),
-            )
-            .await;
-            assert_eq!(
-                imported, listed,
-                "the import brought what the provider lists"
-            );
-            ledger.imported(listed);
+            let options = importing(options(&clock), start, IMPORT_WEEKS);
+            imported = ledger
+                .import(
+                    &store,
+                    id,
+                    incremental.clone(),
+                    client(),
+                    ProviderKind::Google,
+                    options,
+                )
+                .await;
         }
         let fresh = fresh_sync(client(), ProviderKind::Google, options(&clock)).await;
         assert!(!fresh.is_empty(), "step {n}: the fresh sync found nothing");
@@ -586,20 +578,12 @@ async fn travel(steps: Vec<Vec<Change>>, import: bool) {
     if import {
         // Nothing swept the imported past: what the provider still lists
         // for the imported span, and was imported, is still held.
-        let listed = fresh_import(
-            client(),
+        let still = (
+            client() as Arc<dyn Provider>,
             ProviderKind::Google,
             importing(options(&clock), start, IMPORT_WEEKS),
-        )
-        .await;
-        let lost = lost(
-            &store.lock().unwrap(),
-            id,
-            engine.window(),
-            &imported,
-            Some(&listed),
         );
-        assert!(lost.is_empty(), "imported history lost: {lost:?}");
+        assert_none_lost(&store, id, engine.window(), &imported, Some(still)).await;
     }
 }
 

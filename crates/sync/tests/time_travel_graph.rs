@@ -44,11 +44,10 @@ use vica_core::model::Provider as ProviderKind;
 use vica_fakes::graph::{CalendarEntry, DEFAULT_ACCESS_TOKEN, FakeGraph};
 use vica_sync::http::StaticToken;
 use vica_sync::outlook::{Outlook, OutlookConfig};
+use vica_sync::provider::Provider;
 use vica_sync::{Engine, SyncOptions};
 
-use common::time_travel::{
-    Ledger, cases, fresh_import, fresh_sync, import_into, importing, lost, run, weeks,
-};
+use common::time_travel::{Ledger, assert_none_lost, cases, fresh_sync, importing, run, weeks};
 
 /// The default calendar.
 const MAIN: &str = "AAMkAGI2main=";
@@ -710,24 +709,17 @@ async fn travel(steps: Vec<Vec<Change>>, import: bool) {
             assert!(s.rejected.is_empty(), "step {n}: {s:?}");
         }
         if n == 0 && import {
-            imported = import_into(
-                &store,
-                id,
-                incremental.clone(),
-                importing(options(&clock), origin, IMPORT_WEEKS),
-            )
-            .await;
-            let listed = fresh_import(
-                client(&fake, &clock),
-                ProviderKind::Microsoft,
-                importing(options(&clock), origin, IMPORT_WEEKS),
-            )
-            .await;
-            assert_eq!(
-                imported, listed,
-                "the import brought what the provider lists"
-            );
-            ledger.imported(listed);
+            let options = importing(options(&clock), origin, IMPORT_WEEKS);
+            imported = ledger
+                .import(
+                    &store,
+                    id,
+                    incremental.clone(),
+                    client(&fake, &clock),
+                    ProviderKind::Microsoft,
+                    options,
+                )
+                .await;
         }
         let fresh = fresh_sync(
             client(&fake, &clock),
@@ -752,20 +744,12 @@ async fn travel(steps: Vec<Vec<Change>>, import: bool) {
     if import {
         // Nothing swept the imported past: what the provider still lists
         // for the imported span, and was imported, is still held.
-        let listed = fresh_import(
-            client(&fake, &clock),
+        let still = (
+            client(&fake, &clock) as Arc<dyn Provider>,
             ProviderKind::Microsoft,
             importing(options(&clock), origin, IMPORT_WEEKS),
-        )
-        .await;
-        let lost = lost(
-            &store.lock().unwrap(),
-            id,
-            engine.window(),
-            &imported,
-            Some(&listed),
         );
-        assert!(lost.is_empty(), "imported history lost: {lost:?}");
+        assert_none_lost(&store, id, engine.window(), &imported, Some(still)).await;
     }
 }
 

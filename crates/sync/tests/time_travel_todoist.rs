@@ -52,9 +52,7 @@ use vica_sync::http::StaticToken;
 use vica_sync::todoist::{Todoist, TodoistConfig};
 use vica_sync::{Engine, SyncOptions};
 
-use common::time_travel::{
-    Ledger, cases, fresh_import, held, import_into, importing, lost, run, weeks,
-};
+use common::time_travel::{Ledger, assert_none_lost, cases, held, importing, run, weeks};
 
 const WORK: &str = "6Jf8VQXxpwv56VQ7";
 const HOME: &str = "6Jf8VQXxpwv56VQ8";
@@ -442,24 +440,17 @@ async fn travel(plan: Plan, steps: Vec<Vec<Change>>, import: bool) {
             "step {n}: {report:?}"
         );
         if n == 0 && import {
-            imported = import_into(
-                &store,
-                account_id,
-                incremental.clone(),
-                importing(options(&clock), start, IMPORT_WEEKS),
-            )
-            .await;
-            let listed = fresh_import(
-                client(&fake, &clock),
-                ProviderKind::Todoist,
-                importing(options(&clock), start, IMPORT_WEEKS),
-            )
-            .await;
-            assert_eq!(
-                imported, listed,
-                "the import brought what the provider lists"
-            );
-            ledger.imported(listed);
+            let options = importing(options(&clock), start, IMPORT_WEEKS);
+            imported = ledger
+                .import(
+                    &store,
+                    account_id,
+                    incremental.clone(),
+                    client(&fake, &clock),
+                    ProviderKind::Todoist,
+                    options,
+                )
+                .await;
         }
         let fresh = common::time_travel::fresh_sync(
             client(&fake, &clock),
@@ -505,14 +496,7 @@ async fn travel(plan: Plan, steps: Vec<Vec<Change>>, import: bool) {
     if import {
         // Nothing swept the imported past: what was imported is still held
         // (completions are history; the provider forgets none on this plan).
-        let lost = lost(
-            &store.lock().unwrap(),
-            account_id,
-            engine.window(),
-            &imported,
-            None,
-        );
-        assert!(lost.is_empty(), "imported history lost: {lost:?}");
+        assert_none_lost(&store, account_id, engine.window(), &imported, None).await;
     }
 }
 

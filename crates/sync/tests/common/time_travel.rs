@@ -198,7 +198,7 @@ pub fn importing(options: SyncOptions, start: DateTime<Utc>, weeks: i64) -> Sync
 /// Imports the history of `account_id` into `store` with `options` (see
 /// [`importing`]) and returns the keys of what it holds before the window
 /// afterwards.
-pub async fn import_into(
+async fn import_into(
     store: &Arc<Mutex<Store>>,
     account_id: i64,
     provider: Arc<dyn Provider>,
@@ -217,22 +217,28 @@ pub async fn import_into(
     held.before
 }
 
-/// The imported keys (among `still`, what the provider still lists, when
-/// given) that `store` no longer holds anywhere.
-pub fn lost(
-    store: &Store,
+/// Panics when `store` no longer holds something a history import brought
+/// (`imported`): of it, with `still`, only what a fresh import from that
+/// provider with those options still lists (the provider may have deleted
+/// the rest).
+pub async fn assert_none_lost(
+    store: &Arc<Mutex<Store>>,
     account_id: i64,
     window: Window,
     imported: &BTreeSet<String>,
-    still: Option<&BTreeSet<String>>,
-) -> Vec<String> {
-    let held = held(store, account_id, window);
-    imported
+    still: Option<(Arc<dyn Provider>, ProviderKind, SyncOptions)>,
+) {
+    let listed = match still {
+        Some((provider, kind, options)) => Some(fresh_import(provider, kind, options).await),
+        None => None,
+    };
+    let held = held(&store.lock().unwrap(), account_id, window);
+    let lost: Vec<&String> = imported
         .iter()
-        .filter(|k| still.is_none_or(|s| s.contains(*k)))
+        .filter(|k| listed.as_ref().is_none_or(|l| l.contains(*k)))
         .filter(|k| !held.before.contains(*k) && !held.inside.contains_key(*k))
-        .cloned()
-        .collect()
+        .collect();
+    assert!(lost.is_empty(), "imported history lost: {lost:?}");
 }
 
 /// What the incremental store has had inside its window over the steps so far.
@@ -249,6 +255,28 @@ impl Ledger {
     /// (the keys of what the provider lists for the imported span).
     pub fn imported(&mut self, keys: impl IntoIterator<Item = String>) {
         self.imported.extend(keys);
+    }
+
+    /// Imports the history of `account_id` into `store` with `options` (see
+    /// [`importing`]), checks that it brought what a fresh import from
+    /// `fresh` lists, allows that before the window, and returns it.
+    pub async fn import(
+        &mut self,
+        store: &Arc<Mutex<Store>>,
+        account_id: i64,
+        provider: Arc<dyn Provider>,
+        fresh: Arc<dyn Provider>,
+        kind: ProviderKind,
+        options: SyncOptions,
+    ) -> BTreeSet<String> {
+        let imported = import_into(store, account_id, provider, options.clone()).await;
+        let listed = fresh_import(fresh, kind, options).await;
+        assert_eq!(
+            imported, listed,
+            "the import brought what the provider lists"
+        );
+        self.imported(imported.iter().cloned());
+        imported
     }
 
     /// Checks the incremental store after a step against a fresh sync's
