@@ -374,7 +374,32 @@ con.commit()
     await this.browser
       .executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())))
       .catch(() => {});
-    await this.browser.saveScreenshot(join(OUTPUT, `${name}.png`));
+    // WebKitWebDriver takes the screenshot after the page's next paint; the
+    // app paints without GPU compositing (src-tauri/src/webview.rs), where a
+    // page with nothing left to paint never paints again and the screenshot
+    // would wait for ever. So a 1 px mark, invisible, changes until it is taken.
+    await this.browser.execute(() => {
+      const mark = document.createElement("div");
+      mark.id = "e2e-paint";
+      mark.setAttribute("aria-hidden", "true");
+      mark.style.cssText = "position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;opacity:0.01";
+      document.documentElement.append(mark);
+      let odd = false;
+      window.__e2ePaint = setInterval(() => {
+        odd = !odd;
+        mark.style.background = odd ? "#000" : "#fff";
+      }, 50);
+    });
+    try {
+      await this.browser.saveScreenshot(join(OUTPUT, `${name}.png`));
+    } finally {
+      await this.browser
+        .execute(() => {
+          clearInterval(window.__e2ePaint);
+          document.getElementById("e2e-paint")?.remove();
+        })
+        .catch(() => {});
+    }
   }
 }
 
