@@ -12,7 +12,8 @@
 //! clipboard, dialog and notification plugins used from Rust only),
 //! [`dialogs`] are the native folder and overwrite dialogs the window asks for,
 //! [`export`] re-exports the export results the window receives, [`about`] is the About
-//! panel (version, data folder, bundled licenses), and [`error`] is the one
+//! panel (version, data folder, bundled licenses), [`webview`] sets how the
+//! window's webview renders (no GPU compositing on Linux), and [`error`] is the one
 //! error type that crosses the IPC boundary. It is the only crate that
 //! depends on Tauri.
 
@@ -28,6 +29,7 @@ pub mod state;
 pub mod sync;
 #[cfg(test)]
 mod typescript;
+pub mod webview;
 
 use tauri::{AppHandle, Builder, Manager, Runtime, Wry};
 
@@ -51,6 +53,9 @@ pub fn app<R: Runtime>(builder: Builder<R>, state: state::AppState) -> Builder<R
         .manage(state)
         .manage(accounts::Connecting::default())
         .setup(|app| {
+            if let Some(window) = app.get_webview_window("main") {
+                webview::configure(&window);
+            }
             // The window shows the cached week at once; sync runs beside it.
             sync::schedule(app.handle());
             reminder::schedule(app.handle());
