@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Idle memory of the app with a year of data beside a bare Tauri 2 window
-# built with the same tauri, plugins and release profile (benches/bare-window),
-# measured in one run under one Xvfb and one D-Bus session, interleaved:
+# built with the same tauri, plugins, webview setting and release profile
+# (benches/bare-window), measured in one run under one Xvfb and one D-Bus
+# session, interleaved, both as shipped (no GPU compositing) and with
+# WebKit's default (VICA_GPU_COMPOSITING=1):
 #   scripts/bench-memory.sh [ROUNDS]   (default 3; the figures go to docs/benchmarks.md)
 # The app's data: a local ICS calendar holding a year of a busy week (daily
 # standups, weekly 1:1s and planning, one-off meetings), imported whole
