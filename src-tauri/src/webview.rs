@@ -17,8 +17,8 @@ pub fn gpu_compositing_asked(value: Option<&str>) -> bool {
     matches!(value.map(str::trim), Some(v) if v == "1" || v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("yes"))
 }
 
-/// Sets the rendering of `window`'s webview. Called once, before its page is
-/// laid out (from the app's setup).
+/// Sets the rendering of `window`'s webview. Called once, from the app's
+/// setup, as the window opens.
 pub fn configure<R: tauri::Runtime>(window: &tauri::WebviewWindow<R>) {
     if gpu_compositing_asked(std::env::var(GPU_COMPOSITING).ok().as_deref()) {
         return;

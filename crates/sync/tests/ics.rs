@@ -1617,7 +1617,7 @@ impl World {
 }
 
 #[tokio::test]
-async fn a_no_change_sync_of_a_folder_reads_no_file_and_writes_nothing() {
+async fn a_no_change_sync_of_a_folder_reads_no_file_and_writes_only_its_sync_time() {
     let w = world();
     let dir = twenty_files(&w);
     assert_eq!(ok(&w.sync_location(folder(&dir), config()).await), (30, 0));
