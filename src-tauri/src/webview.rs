@@ -3,7 +3,7 @@
 //!
 //! The week is a static page of about 1,300 elements; painting it on the CPU
 //! is quick, and leaving compositing off saves the web process its compositing
-//! layers, tiles and GL state: about 110 MiB of the app's 355 MiB of idle
+//! layers, tiles and GL state: about 95 MiB of the app's 352 MiB of idle
 //! memory under software GL (docs/benchmarks.md, "Idle memory"). It also keeps
 //! the window clear of the GPU-driver faults that show some WebKitGTK windows
 //! blank. `VICA_GPU_COMPOSITING=1` keeps WebKit's own choice (compositing on).
